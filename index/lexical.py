@@ -1,0 +1,337 @@
+"""Lexical matching: one normaliser for BM25, question analysis and sentence scoring.
+
+Names in translated news come in several spellings ("Vučić", "Vucic"; "Rutte", "Rute";
+"defence", "defense"). Tokens are folded to ASCII, lower-cased, stemmed, and doubled letters
+collapse, so most variants meet; the rest are caught at query time by expanding each query term
+to the index's terms one edit away.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_DOUBLE = re.compile(r"([a-z])\1+")
+# Letters that Unicode does not decompose into an ASCII base letter.
+_FOLD_EXTRA = str.maketrans(
+    {
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "’": "'",
+    }
+)
+FUZZY_MIN_LEN = 5  # shorter terms are too easily one edit from another word
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "re",
+        "ve",
+        "y",
+        "according",
+    ]
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+# Irregular verb forms the stemmer cannot join to their base ("sent" -> "send").
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "be": "was were been",
+        "begin": "began begun",
+        "break": "broke broken",
+        "bring": "brought",
+        "build": "built",
+        "buy": "bought",
+        "catch": "caught",
+        "choose": "chose chosen",
+        "come": "came",
+        "do": "did done",
+        "draw": "drew drawn",
+        "drive": "drove driven",
+        "eat": "ate eaten",
+        "fall": "fell fallen",
+        "feel": "felt",
+        "fight": "fought",
+        "find": "found",
+        "fly": "flew flown",
+        "forget": "forgot forgotten",
+        "get": "got gotten",
+        "give": "gave given",
+        "go": "went gone",
+        "grow": "grew grown",
+        "have": "had has",
+        "hear": "heard",
+        "hold": "held",
+        "keep": "kept",
+        "know": "knew known",
+        "lead": "led",
+        "leave": "left",
+        "lend": "lent",
+        "lose": "lost",
+        "make": "made",
+        "mean": "meant",
+        "meet": "met",
+        "pay": "paid",
+        "rise": "rose risen",
+        "run": "ran",
+        "say": "said says",
+        "see": "saw seen",
+        "seek": "sought",
+        "sell": "sold",
+        "send": "sent",
+        "shoot": "shot",
+        "speak": "spoke spoken",
+        "spend": "spent",
+        "stand": "stood",
+        "steal": "stole stolen",
+        "strike": "struck",
+        "swear": "swore sworn",
+        "take": "took taken",
+        "teach": "taught",
+        "tell": "told",
+        "think": "thought",
+        "throw": "threw thrown",
+        "understand": "understood",
+        "win": "won",
+        "write": "wrote written",
+    }.items()
+    for form in forms.split()
+}
+
+
+def fold(text: str) -> str:
+    """ASCII-fold and lower-case: "Vučić" -> "vucic"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """A folded word's index term: stemmed, doubled letters collapsed, a final e dropped, so
+    that spelling variants meet ("Rutte", "Rute" -> "rut"; "meeting", "met" -> "met")."""
+    term = _DOUBLE.sub(r"\1", _stemmer.stemWord(_IRREGULAR.get(word, word)))
+    return term[:-1] if len(term) > 3 and term.endswith("e") else term
+
+
+def words(text: str) -> list[str]:
+    """Folded words, stopwords kept."""
+    return _TOKEN.findall(fold(text))
+
+
+def terms(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Index terms of `text`, in order."""
+    return [normalize_word(w) for w in words(text) if keep_stopwords or w not in STOPWORDS]
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of passages, with fuzzy query-term expansion."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.size = len(texts)
+        self._bm25 = bm25s.BM25()
+        corpus = [terms(t) or ["\u2205"] for t in texts]
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._vocab: dict[str, int] = dict(self._bm25.vocab_dict) if corpus else {}
+        self._vocab_list = list(self._vocab)
+        self._doc_freq = self._doc_frequencies() if corpus else {}
+
+    def _doc_frequencies(self) -> dict[str, int]:
+        indptr = self._bm25.scores["indptr"]
+        counts = np.diff(indptr)
+        return {t: int(counts[i]) for t, i in self._vocab.items() if i < len(counts)}
+
+    def doc_freq(self, term: str) -> int:
+        return self._doc_freq.get(term, 0)
+
+    def expand(self, term: str) -> list[tuple[str, float]]:
+        """`term` and the index's terms one edit away, with weights (1.0 exact, 0.7 variant)."""
+        found = [(term, 1.0)] if term in self._vocab else []
+        if len(term) >= FUZZY_MIN_LEN and self._vocab_list:
+            for other, _dist, _ in process.extract(
+                term, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=1, limit=8
+            ):
+                if other != term and len(other) >= FUZZY_MIN_LEN - 1:
+                    found.append((other, 0.7))
+        return found
+
+    def scores(self, query_terms: Iterable[str]) -> np.ndarray:
+        """BM25 score of every passage for the query terms (variants included, down-weighted)."""
+        total = np.zeros(self.size, dtype=np.float32)
+        if not self.size:
+            return total
+        for term in dict.fromkeys(query_terms):
+            for variant, weight in self.expand(term):
+                total += weight * self._bm25.get_scores([variant])
+        return total
+
+    def top(self, query_terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The best `k` passages as (position, score), best first; zero scores left out."""
+        s = self.scores(query_terms)
+        if not self.size:
+            return []
+        k = min(k, self.size)
+        idx = np.argpartition(-s, k - 1)[:k]
+        idx = idx[np.argsort(-s[idx])]
+        return [(int(i), float(s[i])) for i in idx if s[i] > 0]
+
+
+def fuzzy_equal(a: str, b: str) -> bool:
+    """Two index terms that name the same thing in different spellings."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < FUZZY_MIN_LEN:
+        return False
+    return Levenshtein.distance(a, b, score_cutoff=1) <= 1

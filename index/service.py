@@ -1,0 +1,272 @@
+"""The core's one entry point for front ends: ask, look sources up, reindex.
+
+`Newsdesk` owns the embedder, the store and the serving snapshot. Queries read whichever
+snapshot is current when they start; a reindex builds the next generation off to the side and
+swaps the snapshot in when it is complete, so answers keep flowing during a reindex. Methods
+block (CPU work); async front ends call them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from index.chunking import Chunker
+from index.config import Settings
+from index.embedding import make_embedder, model_key
+from index.errors import IndexNotBuilt, ReindexInProgress, SourceNotFound
+from index.extract import Extractor, idf_from
+from index.indexer import Indexer
+from index.lexical import fold, terms
+from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
+from index.question import analyze
+from index.retrieval import Snapshot
+from index.store import Store, connect
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 5.0  # how often to look for a generation published by another process
+
+
+class Newsdesk:
+    """Questions in, cited answers out, over one Chroma-backed index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: BaseEmbedding,
+        store: Store,
+        llm: Any | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.llm = llm
+        self._indexer = Indexer(
+            store,
+            embedder,
+            Chunker(settings.core.chunk_size, settings.core.chunk_overlap),
+            {
+                "model": model_key(settings),
+                "chunk_size": settings.core.chunk_size,
+                "chunk_overlap": settings.core.chunk_overlap,
+            },
+        )
+        self._reindex_lock = threading.Lock()
+        self._swap_lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._snapshot = Snapshot(store.current(), embedder)
+
+    @classmethod
+    def open(cls, settings: Settings, *, embedder: BaseEmbedding | None = None) -> Newsdesk:
+        """Load the embedding model, connect to the store, and load the current index."""
+        llm = None
+        if settings.llm_enabled:
+            from index.llm import LLMAnswerer
+
+            llm = LLMAnswerer.from_settings(settings)
+        store = Store(connect(settings))
+        return cls(settings, embedder=embedder or make_embedder(settings), store=store, llm=llm)
+
+    # -- serving ----------------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The serving snapshot; picks up a generation another process has published."""
+        now = time.monotonic()
+        if now - self._checked > REFRESH_SECONDS and not self._reindex_lock.locked():
+            self._checked = now
+            try:
+                name = self.store.current_name()
+            except Exception as exc:  # a store hiccup must not stop answers from memory
+                log.warning("could not check the index generation: %s", exc)
+                name = self._snapshot.name
+            if name != self._snapshot.name:
+                self._swap(Snapshot(self.store.current(), self.embedder))
+        return self._snapshot
+
+    def _swap(self, snapshot: Snapshot) -> None:
+        with self._swap_lock:
+            self._snapshot = snapshot
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindex_lock.locked()
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        """The best passages for `question` (hybrid retrieval), best first."""
+        snap = self.snapshot
+        q = analyze(question)
+        passages, _ = snap.search(
+            question,
+            k or self.settings.core.top_k,
+            query_terms=_search_terms(question, q.search_terms),
+        )
+        return passages
+
+    def ask(
+        self,
+        question: str,
+        *,
+        offline: bool = False,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer `question` from the articles, quoting them."""
+        t0 = time.perf_counter()
+        snap = self.snapshot
+        if snap.empty:
+            raise IndexNotBuilt()
+        q = analyze(question)
+        passages, timings = snap.search(
+            question, self.settings.core.top_k, query_terms=_search_terms(question, q.search_terms)
+        )
+        timings["retrieve"] = sum(timings.values())
+        answer: Answer | None = None
+        fallback: str | None = None
+        if self.llm is not None and not offline:
+            answer, fallback = self._ask_llm(question, passages, snap, on_token)
+        if answer is None:
+            t = time.perf_counter()
+            extractor = Extractor(
+                idf_from(snap.lexical.doc_freq, max(snap.lexical.size, 1)),
+                self.settings.core.max_quotes,
+            )
+            answer = extractor.answer(q, passages, snap.article_text)
+            timings["extract"] = (time.perf_counter() - t) * 1000
+            if fallback:
+                answer.verification.append(fallback)
+        answer.question = question
+        answer.retrieved = passages
+        answer.timings_ms = {**timings, **answer.timings_ms}
+        answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
+        self._check_quotes(answer, snap)
+        return answer
+
+    def _ask_llm(
+        self,
+        question: str,
+        passages: list[Passage],
+        snap: Snapshot,
+        on_token: Callable[[str], None] | None,
+    ) -> tuple[Answer | None, str | None]:
+        """The LLM's verified answer, or (None, why) when the offline answer must serve."""
+        from index.llm import LLMError
+
+        try:
+            answer = self.llm.answer(question, passages, snap.article_text, on_token=on_token)  # type: ignore[union-attr]
+            return answer, None
+        except LLMError as exc:
+            log.warning("LLM answer failed, answering offline: %s", exc)
+            return None, f"LLM failed ({exc}); answered offline"
+
+    @staticmethod
+    def _check_quotes(answer: Answer, snap: Snapshot) -> None:
+        """The product's promise, enforced last: every quote stands verbatim where it says."""
+        for c in answer.citations:
+            text = snap.article_text(c.article.id)
+            if text[c.start : c.end] != c.quote:
+                raise AssertionError(f"quote [{c.n}] is not verbatim at its span in {c.article.id}")
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def sources(self) -> list[ArticleRef]:
+        """The indexed articles, by file name."""
+        return sorted(self.snapshot.articles.values(), key=lambda a: a.file)
+
+    def source(self, ref: str) -> SourceView:
+        """An article or passage by id, file name, chunk id ("<id>#<n>"), or title words."""
+        snap = self.snapshot
+        ref = ref.strip()
+        if not ref:
+            raise SourceNotFound("Give an article id, a file name, or words from a title.")
+        if ref in snap.position:
+            c = snap.chunks[snap.position[ref]]
+            art = snap.articles[c.article_id]
+            passage = Passage(art, c.id, c.text, c.start, c.end)
+            return SourceView(art, snap.article_text(art.id), passage)
+        match = self._find_article(snap, ref)
+        if match is None:
+            raise SourceNotFound(f"No indexed article matches {ref!r}.")
+        return SourceView(match, snap.article_text(match.id))
+
+    def suggest_sources(self, text: str, limit: int = 25) -> list[ArticleRef]:
+        """Articles whose id, file or title match `text` (for autocomplete), best first."""
+        arts = self.sources()
+        if not text.strip():
+            return arts[:limit]
+        scored = [(s, a) for a in arts if (s := _match_score(text, a)) > 0]
+        scored.sort(key=lambda sa: -sa[0])
+        return [a for _, a in scored[:limit]]
+
+    @staticmethod
+    def _find_article(snap: Snapshot, ref: str) -> ArticleRef | None:
+        arts = snap.articles
+        if ref in arts:
+            return arts[ref]
+        by_file = {a.file: a for a in arts.values()}
+        if ref in by_file:
+            return by_file[ref]
+        stem = Path(ref).stem
+        if stem in arts:
+            return arts[stem]
+        scored = [(s, a) for a in arts.values() if (s := _match_score(ref, a)) > 0]
+        if not scored:
+            return None
+        scored.sort(key=lambda sa: -sa[0])
+        return scored[0][1]
+
+    # -- reindexing -------------------------------------------------------------------------
+
+    def reindex(
+        self,
+        *,
+        full: bool = False,
+        articles_dir: Path | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> ReindexSummary:
+        """Bring the index up to date with the articles directory; atomic, one at a time."""
+        if not self._reindex_lock.acquire(blocking=False):
+            raise ReindexInProgress()
+        try:
+            summary = self._indexer.reindex(
+                articles_dir or self.settings.core.articles_dir,
+                max_file_bytes=int(self.settings.core.max_file_mb * 1_000_000),
+                full=full,
+                progress=progress,
+            )
+            if summary.generation != self._snapshot.name:
+                current = self.store.current()
+                self._swap(Snapshot(current, self.embedder))
+            return summary
+        finally:
+            self._reindex_lock.release()
+
+    def close(self) -> None:
+        """Release what the process holds (nothing needs flushing: Chroma writes through)."""
+
+
+def _search_terms(question: str, content: tuple[str, ...]) -> list[str]:
+    return list(content) or terms(question)
+
+
+def _match_score(text: str, art: ArticleRef) -> float:
+    """How well `text` matches an article's id, file name and title (0: not at all)."""
+    needle = fold(text).strip()
+    if not needle:
+        return 0.0
+    hay = fold(f"{art.id} {art.file} {art.title or ''} {art.outlet or ''}")
+    if needle in hay:
+        return 2.0 + len(needle) / max(len(hay), 1)
+    want = set(terms(text))
+    have = set(terms(hay))
+    if not want:
+        return 0.0
+    share = len(want & have) / len(want)
+    return share if share >= 0.5 else 0.0

@@ -1,0 +1,271 @@
+"""The Chroma store: embedded on disk by default, a Chroma server with `CHROMA_HOST`.
+
+An index is a *generation*: a pair of collections, chunks (vectors of passages) and articles
+(full cleaned text, metadata, and the mean of the article's chunk vectors). A small meta
+collection names the current generation. A reindex writes a new generation beside the serving
+one and then flips the pointer with one upsert, so readers see the old index or the new one,
+whole, never a mix. The generation before the current one is kept for readers still using it.
+
+Chroma never embeds anything here: every write and query passes vectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+
+from index.config import Settings
+from index.errors import StoreUnavailable
+from index.models import ArticleRef
+
+log = logging.getLogger(__name__)
+
+PAGE = 2000  # records per Chroma get/add call
+CURRENT = "current"
+_ARTICLE_FIELDS = ("file", "title", "outlet", "author", "date", "url")
+
+
+def connect(settings: Settings) -> ClientAPI:
+    """An embedded client under NEWSDESK_INDEX_DIR, or an HTTP client for CHROMA_HOST."""
+    chroma_settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+    c = settings.chroma
+    try:
+        if c.host:
+            headers = {}
+            if c.auth_token is not None:
+                headers["Authorization"] = f"Bearer {c.auth_token.get_secret_value()}"
+            client = chromadb.HttpClient(
+                host=c.host, port=c.port, ssl=c.ssl, headers=headers, settings=chroma_settings
+            )
+            client.heartbeat()
+            return client
+        path = settings.core.index_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        where = f"{c.host}:{c.port}" if c.host else str(settings.core.index_dir)
+        raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    embedding: Sequence[float]
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    ref: ArticleRef
+    text: str
+    source_hash: str
+    embedding: Sequence[float]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One complete index: its collections and how it was built."""
+
+    name: str
+    chunks: Collection
+    articles: Collection
+    info: dict[str, Any]  # pipeline, model, chunk settings, created
+
+
+class Store:
+    """Generations of the index in one Chroma database, under a name prefix."""
+
+    def __init__(self, client: ClientAPI, prefix: str = "newsdesk") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._meta = client.get_or_create_collection(f"{prefix}-meta", embedding_function=None)
+
+    # -- the pointer ------------------------------------------------------------------------
+
+    def current_name(self) -> str | None:
+        got = self._meta.get(ids=[CURRENT], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return str(metas[0]["generation"]) if metas and metas[0] else None
+
+    def current(self) -> Generation | None:
+        name = self.current_name()
+        return self.open(name) if name else None
+
+    def open(self, name: str) -> Generation:
+        chunks = self.client.get_collection(f"{self.prefix}-{name}-chunks", embedding_function=None)
+        articles = self.client.get_collection(
+            f"{self.prefix}-{name}-articles", embedding_function=None
+        )
+        return Generation(name, chunks, articles, dict(chunks.metadata or {}))
+
+    def create(self, info: dict[str, Any]) -> Generation:
+        """New, empty collections for a generation that is not yet current."""
+        name = time.strftime("g%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
+        meta = {**info, "created": time.time()}
+        cfg: Any = {"hnsw": {"space": "cosine"}}
+        chunks = self.client.create_collection(
+            f"{self.prefix}-{name}-chunks",
+            configuration=cfg,
+            metadata=meta,
+            embedding_function=None,
+        )
+        articles = self.client.create_collection(
+            f"{self.prefix}-{name}-articles",
+            configuration=cfg,
+            metadata=meta,
+            embedding_function=None,
+        )
+        return Generation(name, chunks, articles, meta)
+
+    def publish(self, gen: Generation) -> None:
+        """Make `gen` current (one atomic upsert) and drop generations older than the last."""
+        previous = self.current_name()
+        self._meta.upsert(
+            ids=[CURRENT],
+            embeddings=[[1.0]],
+            metadatas=[{"generation": gen.name, "previous": previous or "", "at": time.time()}],
+        )
+        keep = {gen.name, previous}
+        for name in self.generation_names():
+            if name not in keep:
+                self.drop(name)
+
+    def drop(self, name: str) -> None:
+        for kind in ("chunks", "articles"):
+            try:
+                self.client.delete_collection(f"{self.prefix}-{name}-{kind}")
+            except Exception as exc:
+                log.debug("could not drop %s-%s: %s", name, kind, exc)
+
+    def generation_names(self) -> set[str]:
+        names = set()
+        for col in self.client.list_collections():
+            n = col if isinstance(col, str) else col.name
+            if n.startswith(f"{self.prefix}-") and n.endswith(("-chunks", "-articles")):
+                names.add(n[len(self.prefix) + 1 :].rsplit("-", 1)[0])
+        return names
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @staticmethod
+    def add_chunks(gen: Generation, records: Sequence[ChunkRecord]) -> None:
+        for i in range(0, len(records), PAGE):
+            page = records[i : i + PAGE]
+            gen.chunks.add(
+                ids=[r.id for r in page],
+                embeddings=[list(r.embedding) for r in page],
+                documents=[r.text for r in page],
+                metadatas=[
+                    {"article_id": r.article_id, "start": r.start, "end": r.end} for r in page
+                ],
+            )
+
+    @staticmethod
+    def add_articles(gen: Generation, records: Sequence[ArticleRecord]) -> None:
+        for i in range(0, len(records), PAGE):
+            page = records[i : i + PAGE]
+            gen.articles.add(
+                ids=[r.ref.id for r in page],
+                embeddings=[list(r.embedding) for r in page],
+                documents=[r.text for r in page],
+                metadatas=[_article_meta(r.ref, r.source_hash) for r in page],
+            )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @staticmethod
+    def iter_chunks(gen: Generation, *, embeddings: bool = False) -> Iterator[ChunkRecord]:
+        include: Any = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
+        for got in _pages(gen.chunks, include):
+            embs = got.get("embeddings")
+            for j, cid in enumerate(got["ids"]):
+                m = got["metadatas"][j]
+                yield ChunkRecord(
+                    cid,
+                    str(m["article_id"]),
+                    int(m["start"]),
+                    int(m["end"]),
+                    got["documents"][j],
+                    embs[j] if embs is not None else (),
+                )
+
+    @staticmethod
+    def article_manifest(gen: Generation) -> dict[str, tuple[ArticleRef, str]]:
+        """Every article of `gen`: its metadata and source hash (no text)."""
+        out = {}
+        for got in _pages(gen.articles, ["metadatas"]):
+            for aid, m in zip(got["ids"], got["metadatas"], strict=True):
+                out[aid] = (_ref(aid, m), str(m.get("source_hash", "")))
+        return out
+
+    @staticmethod
+    def article_records(gen: Generation, ids: Sequence[str]) -> list[ArticleRecord]:
+        out = []
+        for i in range(0, len(ids), PAGE):
+            got = gen.articles.get(
+                ids=list(ids[i : i + PAGE]), include=["documents", "metadatas", "embeddings"]
+            )
+            for j, aid in enumerate(got["ids"]):
+                m = got["metadatas"][j]
+                out.append(
+                    ArticleRecord(
+                        _ref(aid, m),
+                        got["documents"][j],
+                        str(m["source_hash"]),
+                        got["embeddings"][j],
+                    )
+                )
+        return out
+
+    @staticmethod
+    def article_text(gen: Generation, article_id: str) -> str | None:
+        got = gen.articles.get(ids=[article_id], include=["documents"])
+        docs = got.get("documents") or []
+        return docs[0] if docs else None
+
+    @staticmethod
+    def query(gen: Generation, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """Nearest chunks as (chunk id, cosine similarity), best first."""
+        n = gen.chunks.count()
+        if not n:
+            return []
+        got = gen.chunks.query(
+            query_embeddings=[list(vector)], n_results=min(k, n), include=["distances"]
+        )
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]
+
+
+def _pages(col: Collection, include: Any) -> Iterator[Any]:
+    offset = 0
+    while True:
+        got = col.get(include=include, limit=PAGE, offset=offset)
+        if not got["ids"]:
+            return
+        yield got
+        offset += len(got["ids"])
+
+
+def _article_meta(ref: ArticleRef, source_hash: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {"source_hash": source_hash}
+    for f in _ARTICLE_FIELDS:
+        value = getattr(ref, f)
+        if value is not None:
+            meta[f] = value
+    return meta
+
+
+def _ref(aid: str, m: dict[str, Any]) -> ArticleRef:
+    return ArticleRef(id=aid, **{f: (str(m[f]) if f in m else None) for f in _ARTICLE_FIELDS})  # type: ignore[arg-type]
