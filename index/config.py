@@ -50,7 +50,7 @@ class CoreSettings(_Section):
     top_k: int = Field(default=8, ge=1, le=50)  # passages given to the answerer
     max_quotes: int = Field(default=3, ge=1, le=10)
     max_file_mb: float = Field(default=10.0, gt=0)
-    log_level: str = "INFO"
+    log_level: str = "WARNING"
 
 
 class OpenAISettings(_Section):
