@@ -25,6 +25,7 @@ MIN_SCORE = 0.58  # below this the best quote does not answer the question: refu
 SECOND_QUOTE_RATIO = 0.8  # further quotes must score at least this share of the best
 NOT_SPOKEN = 0.4  # weight of a quote the asked-about speaker does not say
 WRONG_KIND = 0.35  # weight of a quote without the kind of thing asked for
+SAME_VERB_BONUS = 0.05
 MISSING_FOCUS = 0.5  # weight of a quote that leaves out what the topic is about
 CONTEXT_WEIGHT = 0.5  # a topic term found only in a neighbouring sentence counts this much
 MAX_QUOTE_CHARS = 700  # a speaker's statement is cut to the sentences nearest its best one
@@ -165,6 +166,8 @@ class Extractor:
                 if any(not _has(unit_terms, t) for t in q.focus_terms):
                     score *= MISSING_FOCUS
                 unit_text = text[sents[lo].start : sents[hi].end]
+                if q.verb and _has(unit_terms, q.verb):
+                    score += SAME_VERB_BONUS  # "what did X call Y": X *calling* Y ...
                 if not q.expects(unit_text):
                     score *= WRONG_KIND
                 score += 0.02 * (1 - rank / max(len(passages), 1))  # retrieval rank breaks ties
@@ -256,18 +259,22 @@ def _speech_subject(text: str, names: Sequence[str], aliases: frozenset[str]) ->
     tokens = [(m.start(), m.group()) for m in re.finditer(r"[\w’'-]+", text)]
     verdict: str | None = None
     for verb in speech_spans(text):
+        before = [w.lower() for pos, w in tokens if verb[0] - 25 <= pos < verb[0]]
+        if any(w in ("he", "she") for w in before[-3:]):
+            verdict = verdict or "pronoun"  # "he said", "he also reminded"
+            continue
         window = [w for pos, w in tokens if verb[0] - 60 <= pos <= verb[1] + 40]
-        caps = [w for k, w in enumerate(window) if w[:1].isupper() and w not in _NOT_NAMES]
+        caps = [w for w in window if w[:1].isupper() and w not in _NOT_NAMES]
         cap_terms = {t for w in caps for t in terms(w)}
         if any(fuzzy_equal(n, t) for n in names for t in cap_terms):
             return "speaker"
         described = {t for w in window for t in terms(w)} & aliases
-        if len(described) >= 2:
-            return "speaker"
+        if len(described) >= 2 and described & _ROLE_WORDS:
+            return "speaker"  # "the Serbian president said"
         if caps and cap_terms - aliases:
-            verdict = verdict or "other"
+            verdict = "other" if verdict in (None, "pronoun") else verdict
         elif any(w.lower() in ("he", "she", "they") for w in window):
-            verdict = "pronoun" if verdict in (None, "pronoun") else verdict
+            verdict = verdict or "pronoun"
     return verdict
 
 
@@ -295,15 +302,21 @@ def _narration(sents: Sequence[Sentence]) -> list[str]:
 
 
 def _aliases(names: Sequence[str], sents: Sequence[Sentence]) -> frozenset[str]:
-    """Title words written before the speaker's name ("Serbian President Aleksandar Vucic")."""
+    """Title words written right before the speaker's name ("Serbian *President* Aleksandar
+    Vucic" gives serbian, president, aleksandar), so "the Serbian president said" is theirs."""
     found: set[str] = set()
     for s in sents:
-        toks = re.findall(r"[\w’'-]+", s.text)
+        toks = list(re.finditer(r"[\w’'-]+", s.text))
         for k, tok in enumerate(toks):
-            if any(fuzzy_equal(n, t) for n in names for t in terms(tok)):
-                for prev in toks[max(0, k - 4) : k]:
-                    if prev[:1].isupper():
-                        found.update(terms(prev))
+            if not any(fuzzy_equal(n, t) for n in names for t in terms(tok.group())):
+                continue
+            j = k
+            while j > 0 and k - j < 4:
+                prev = toks[j - 1]
+                if not prev.group()[:1].isupper() or s.text[prev.end() : toks[j].start()].strip():
+                    break
+                found.update(terms(prev.group()))
+                j -= 1
     return frozenset(found - set(names))
 
 

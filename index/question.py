@@ -11,8 +11,11 @@ from index.lexical import fold, normalize_word, terms, words
 
 EVERYDAY_ZIPF = 7.5  # Zipf frequency of the commonest words ("the" is 7.7)
 MIN_WEIGHT = 0.3
+ANSWER_TYPE_WEIGHT = 0.3  # "which *countries*": the answer need not repeat the word
 
 SPEECH_VERBS = (
+    "calling|adding|stating|noting|stressing|warning|urging|claiming|arguing|insisting|"
+    "describing|accusing|praising|welcoming|announcing|writing|posting|asking|"
     "say|said|says|saying|tell|told|tells|telling|write|wrote|writes|written|post|posted|posts|"
     "tweet|tweeted|state|stated|states|add|added|adds|explain|explained|note|noted|stress|stressed|"
     "emphasi[sz]e|emphasi[sz]ed|warn|warned|urge|urged|call|called|calls|claim|claimed|argue|argued|"
@@ -66,11 +69,13 @@ QUESTION_WORDS = frozenset(
         "please",
     ]
 )
-# Words that carry no topic in a question ("what did X say about ...").
-_FRAME = frozenset(normalize_word(w) for w in SPEECH_VERBS.replace("[sz]", "s").split("|")) | {
+# Words that carry no topic in a question: its speech verb ("what did X *say* about ..."),
+# and words about the asking itself.
+_SPEECH_FRAME = frozenset(normalize_word(w) for w in SPEECH_VERBS.replace("[sz]", "s").split("|"))
+_FRAME = frozenset(
     normalize_word(w)
     for w in ("articles", "article", "report", "reported", "reports", "many", "much", "long")
-}
+)
 _NUMBER_WORDS = (
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|dozens?|half|several|percent)\b"
@@ -81,6 +86,12 @@ _HAS_TIME = re.compile(
     r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight|morning|evening|week|"
     r"month|year|years|ago|since|until|during|earlier|later|(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_DATES = re.compile(  # dates and years are not the amounts "how many" asks for
+    r"\b(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?"
+    r"|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+    r"|(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _HAS_NAME = re.compile(r"\b[A-Z][a-zà-ž]+(?:\s+[A-Z][a-zà-ž]+)+\b")
@@ -98,13 +109,14 @@ class Question:
     focus_terms: tuple[str, ...] = ()  # what the topic is about ("Dodik's *sentence*")
     search_terms: tuple[str, ...] = ()  # all content terms, for BM25
     weights: dict[str, float] = field(default_factory=dict)  # how telling each topic term is
+    verb: str | None = None  # the speech verb of a speaker question, as an index term
 
     def expects(self, sentence: str) -> bool:
         """Whether `sentence` has the kind of thing the question asks for."""
         if self.kind == "count":
-            return bool(_HAS_NUMBER.search(sentence))
+            return bool(_HAS_NUMBER.search(_DATES.sub(" ", sentence)))
         if self.kind == "duration":
-            return bool(_HAS_NUMBER.search(sentence) or _HAS_TIME.search(sentence))
+            return bool(_HAS_NUMBER.search(_DATES.sub(" ", sentence)) or _HAS_TIME.search(sentence))
         if self.kind == "time":
             return bool(_HAS_TIME.search(sentence))
         if self.kind == "person":  # a name the question does not already give
@@ -129,8 +141,9 @@ def analyze(question: str) -> Question:
             speaker, topic = m.group("speaker"), m.group("rest")
             kind = _kind(topic) if _kind(topic) != "other" else "speaker"
     speaker_terms = tuple(t for t in terms(speaker or "") if t not in {"the"})
+    frame = _FRAME | (_SPEECH_FRAME if speaker else frozenset())
     topic_terms = tuple(
-        t for t in dict.fromkeys(terms(topic)) if t not in _FRAME and t not in speaker_terms
+        t for t in dict.fromkeys(terms(topic)) if t not in frame and t not in speaker_terms
     )
     if not topic_terms and kind != "speaker":
         topic_terms = tuple(t for t in dict.fromkeys(terms(topic)) if t not in speaker_terms)
@@ -144,11 +157,29 @@ def analyze(question: str) -> Question:
         key_terms=tuple(_names(q)),
         focus_terms=focus,
         search_terms=tuple(dict.fromkeys(speaker_terms + topic_terms)),
-        weights=_weights(topic, topic_terms),
+        weights=_weights(topic, topic_terms, _answer_type(q)),
+        verb=normalize_word(fold(m.group("verb")))
+        if kind == "speaker" and m and "verb" in m.groupdict()
+        else None,
     )
 
 
-def _weights(text: str, topic_terms: tuple[str, ...]) -> dict[str, float]:
+def _answer_type(q: str) -> str | None:
+    """The noun of "which countries ...", "what payment area could ...": the kind of thing
+    asked for, which an answer names by instance rather than repeats."""
+    m = re.match(r"^which\s+(?:[A-Z][\w-]*\s+)*([a-z][\w-]*)", q, re.I)
+    if m and q.split(maxsplit=1)[0].lower() == "which":
+        word = next((w for w in q.split()[1:4] if w[:1].islower()), None)
+        return normalize_word(fold(word)) if word else None
+    m = re.match(
+        r"^what\s+(?:\w+\s+){0,2}?(\w+)\s+(?:did|does|do|has|have|had|is|are|was|were|will|could|can|would)\b",
+        q,
+        re.I,
+    )
+    return normalize_word(fold(m.group(1))) if m else None
+
+
+def _weights(text: str, topic_terms: tuple[str, ...], answer_type: str | None) -> dict[str, float]:
     """Rarer words tell more: weight = how far below everyday frequency a word is (Zipf)."""
     wanted = set(topic_terms)
     out: dict[str, float] = {}
@@ -158,6 +189,8 @@ def _weights(text: str, topic_terms: tuple[str, ...]) -> dict[str, float]:
             out[t] = max(out.get(t, 0.0), MIN_WEIGHT, EVERYDAY_ZIPF - zipf_frequency(w, "en"))
     for t in topic_terms:
         out.setdefault(t, EVERYDAY_ZIPF)
+    if answer_type in out:
+        out[answer_type] *= ANSWER_TYPE_WEIGHT
     return out
 
 
