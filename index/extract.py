@@ -19,7 +19,7 @@ from functools import lru_cache
 import prompts
 from index.lexical import fuzzy_equal, terms
 from index.models import Answer, ArticleRef, Citation, Passage
-from index.question import Question, speech_spans
+from index.question import ROLE_WORDS, Question, speech_spans
 
 MIN_SCORE = 0.58  # below this the best quote does not answer the question: refuse
 SECOND_QUOTE_RATIO = 0.8  # further quotes must score at least this share of the best
@@ -29,12 +29,7 @@ SAME_VERB_BONUS = 0.05
 MISSING_FOCUS = 0.5  # weight of a quote that leaves out what the topic is about
 CONTEXT_WEIGHT = 0.5  # a topic term found only in a neighbouring sentence counts this much
 MAX_QUOTE_CHARS = 700  # a speaker's statement is cut to the sentences nearest its best one
-_ROLE_WORDS = frozenset(
-    terms(
-        "chief head leader boss secretary general president minister spokesman spokesperson "
-        "official commander premier chancellor prime envoy ambassador"
-    )
-)
+_PLAIN_NAME = re.compile(r"[^\W\d_][\w .’'-]{0,60}")  # safe to echo back in a refusal
 _NOT_NAMES = frozenset(
     [
         "I",
@@ -191,7 +186,7 @@ class Extractor:
 
 def refusal(q: Question) -> Answer:
     """The answer when the articles do not say."""
-    if q.kind == "speaker" and q.speaker:
+    if q.kind == "speaker" and q.speaker and _PLAIN_NAME.fullmatch(q.speaker):
         text = prompts.render("refusal_speaker", speaker=q.speaker)
     else:
         text = prompts.render("refusal")
@@ -225,7 +220,7 @@ def _neighbour_terms(sents: Sequence[Sentence], lo: int, hi: int) -> frozenset[s
 
 def _spoken_by(q: Question, sents: Sequence[Sentence]) -> list[bool]:
     """For each sentence, whether the question's speaker says it."""
-    names = [t for t in q.speaker_terms if t not in _ROLE_WORDS] or list(q.speaker_terms)
+    names = [t for t in q.speaker_terms if t not in ROLE_WORDS] or list(q.speaker_terms)
     aliases = _aliases(names, sents)
 
     def names_speaker(s: Sentence) -> bool:
@@ -269,7 +264,7 @@ def _speech_subject(text: str, names: Sequence[str], aliases: frozenset[str]) ->
         if any(fuzzy_equal(n, t) for n in names for t in cap_terms):
             return "speaker"
         described = {t for w in window for t in terms(w)} & aliases
-        if len(described) >= 2 and described & _ROLE_WORDS:
+        if len(described) >= 2 and described & ROLE_WORDS:
             return "speaker"  # "the Serbian president said"
         if caps and cap_terms - aliases:
             verdict = "other" if verdict in (None, "pronoun") else verdict

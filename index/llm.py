@@ -54,11 +54,15 @@ class LLMAnswerer:
         client: openai.OpenAI | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         temperature: float | None = 0.0,
+        raise_when_unsupported: bool = False,
     ) -> None:
         self.model = model
         self.timeout = timeout  # seconds, for the whole request including streaming
         self.max_tokens = max_tokens
         self.temperature = temperature
+        # False: a reply that verification empties becomes a refusal (mode "llm"); True: it
+        # raises LLMError, so the caller falls back to the extractive answer instead.
+        self.raise_when_unsupported = raise_when_unsupported
         self.client = client or openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
@@ -131,6 +135,8 @@ class LLMAnswerer:
         if not checked.supported:
             if _is_refusal(reply, refusal_text):
                 notes = ["the LLM found no answer in the passages"]
+            elif self.raise_when_unsupported:
+                raise LLMError("nothing in the LLM's answer survived verification")
             else:
                 notes.append("no verified quote or citation left: answered with the refusal")
             return self._refusal(
@@ -218,9 +224,17 @@ class LLMAnswerer:
         self, kwargs: dict[str, Any], on_token: Callable[[str], None]
     ) -> tuple[str, dict[str, int] | None, str | None, str | None]:
         deadline = time.monotonic() + self.timeout
-        stream = self.client.chat.completions.create(
-            **kwargs, stream=True, stream_options={"include_usage": True}
-        )
+        try:
+            stream = self.client.chat.completions.create(
+                **kwargs, stream=True, stream_options={"include_usage": True}
+            )
+        except openai.BadRequestError as exc:
+            if "stream_options" not in str(exc):
+                raise
+            # Some OpenAI-compatible servers reject stream_options: stream without usage.
+            log.info("the LLM endpoint rejects stream_options; streaming without token usage")
+            stream = self.client.chat.completions.create(**kwargs, stream=True)
+        progress: Callable[[str], None] | None = on_token
         parts: list[str] = []
         usage = finish = served_by = None
         with stream:
@@ -234,7 +248,12 @@ class LLMAnswerer:
                     delta = choice.delta.content if choice.delta else None
                     if delta:
                         parts.append(delta)
-                        on_token(delta)
+                        if progress is not None:
+                            try:
+                                progress(delta)
+                            except Exception:  # a progress display must not cost the answer
+                                log.exception("on_token callback failed; progress disabled")
+                                progress = None
                     finish = choice.finish_reason or finish
         return "".join(parts), usage, finish, served_by
 

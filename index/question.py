@@ -88,6 +88,13 @@ _HAS_TIME = re.compile(
     r"month|year|years|ago|since|until|during|earlier|later|(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
+# Words of office that stand before names ("President Vucic", "the NATO chief").
+ROLE_WORDS = frozenset(
+    terms(
+        "chief head leader boss secretary general president minister spokesman spokesperson "
+        "official commander premier chancellor prime envoy ambassador mr mrs ms dr sir"
+    )
+)
 _DATES = re.compile(  # dates and years are not the amounts "how many" asks for
     r"\b(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?"
     r"|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
@@ -120,10 +127,8 @@ class Question:
         if self.kind == "time":
             return bool(_HAS_TIME.search(sentence))
         if self.kind == "person":  # a name the question does not already give
-            return any(
-                not set(terms(name)) <= set(self.search_terms)
-                for name in _HAS_NAME.findall(sentence)
-            )
+            given = set(self.search_terms) | ROLE_WORDS
+            return any(not set(terms(name)) <= given for name in _HAS_NAME.findall(sentence))
         return True
 
 

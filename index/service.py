@@ -21,7 +21,7 @@ from index.chunking import Chunker
 from index.config import Settings
 from index.embedding import make_embedder, model_key
 from index.errors import IndexNotBuilt, ReindexInProgress, SourceNotFound
-from index.extract import Extractor, idf_from
+from index.extract import Extractor, idf_from, refusal
 from index.indexer import Indexer
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
@@ -131,7 +131,7 @@ class Newsdesk:
         answer: Answer | None = None
         fallback: str | None = None
         if self.llm is not None and not offline:
-            answer, fallback = self._ask_llm(question, passages, snap, on_token)
+            answer, fallback = self._ask_llm(question, passages, snap, on_token, refusal(q).text)
         if answer is None:
             t = time.perf_counter()
             extractor = Extractor(
@@ -155,12 +155,15 @@ class Newsdesk:
         passages: list[Passage],
         snap: Snapshot,
         on_token: Callable[[str], None] | None,
+        refusal_text: str,
     ) -> tuple[Answer | None, str | None]:
         """The LLM's verified answer, or (None, why) when the offline answer must serve."""
         from index.llm import LLMError
 
         try:
-            answer = self.llm.answer(question, passages, snap.article_text, on_token=on_token)  # type: ignore[union-attr]
+            answer = self.llm.answer(  # type: ignore[union-attr]
+                question, passages, snap.article_text, on_token=on_token, refusal=refusal_text
+            )
             return answer, None
         except LLMError as exc:
             log.warning("LLM answer failed, answering offline: %s", exc)

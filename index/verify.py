@@ -1,20 +1,28 @@
 """Checking an LLM-written answer against the articles: every quote verbatim, every [n] real.
 
 Pure functions. `verify_answer` takes the model's reply and the numbered passages it was given
-and returns the text that may be shown, its citations and what was changed:
+and returns the text that may be shown, its citations and notes on what was changed:
 
-* A quote (text in “…”, "…", ‘…’ or «…») is bound to the first [n] marker after it in the same
-  sentence (else the last one before it). It must stand in the cited passage's article,
-  tolerating only typographic differences (see `fold`). It is then shown with the article's
-  exact characters and cited to exactly that span.
+* A quote (text in “…”, "…", ‘…’ or «…») is bound to the [n] marker inside its closing mark,
+  else the first one after it in the same sentence, else the last one before it. It must stand
+  in the cited passage's article (anywhere in it: a quote may run across two passages of one
+  article), up to typographic differences only (see `fold`). It is then shown with the
+  article's exact characters and cited to exactly that span.
 * A quote that is not in the cited article but is in another given passage's article is
-  re-attributed to that passage. A quote found in no given article is removed together with
-  the sentence that makes it (the claim rests on it).
-* A sentence with a valid [n] but no quote is kept only if passage n has a sentence sharing
-  enough of its words; that sentence becomes the citation's quote. Otherwise it is removed.
-* A sentence with neither a verified quote nor a supported [n] is removed: unsupported claims
-  (including ones a prompt injection asked for) never reach the user.
-* Citations are renumbered [1..k] in order of first appearance; one citation per quoted span.
+  re-attributed to that passage; one with no valid marker is attributed the same way. A quote
+  found in no given article (a near miss by one word, an ellipsis, words spliced from two
+  articles) is removed with the sentence that makes it: the claim rested on it. Empty and
+  unclosed quotes are removed the same way.
+* A sentence with a valid [n] but no quote is kept only if passage n has a sentence holding at
+  least half of its content words; that sentence becomes the citation's quote (so every
+  citation carries a verbatim quote). Otherwise the marker is dropped.
+* A kept sentence's own names and numbers (capitalised words after the first, anything with a
+  digit) outside its quotes must appear in a cited article or its metadata; a wrong date or an
+  invented name removes the sentence.
+* A sentence with neither a verified quote nor a supported [n] is removed: unsupported claims,
+  including those a prompt injection asked for, never reach the user.
+* Citations are renumbered [1..k] in order of first appearance, one per quoted span, and each
+  marker in the text is one of them. No citation left means no support: the caller refuses.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ _EXPAND = {"…": "...", "ﬁ": "fi", "ﬂ": "fl"}
 # Quote pairs in the model's reply: opener -> closers.
 _PAIRS = {"“": "”", "„": "“”", "«": "»", '"': '"', "‘": "’"}
 _MARKER = re.compile(r"\[(\s*\d+\s*(?:[,;–-]\s*\d+\s*)*)\]")
-_ELLIPSIS = re.compile(r"\.\.\.|…|\[\.\.\.\]|\[…\]")
+_INNER_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]\s*[.,;:]?\s*\Z")
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -383,10 +391,15 @@ def verify_answer(
         after = [mi for mi, m in enumerate(markers) if q.end <= m.start < s1]
         before = [mi for mi, m in enumerate(markers) if s0 <= m.start < q.start]
         mi = after[0] if after else (before[-1] if before else None)
-        cited = valid(markers[mi].numbers) if mi is not None else []
-        if mi is not None:
-            consumed.add(mi)
         inner = reply[q.inner_start : q.inner_end]
+        own = _INNER_MARKER.search(inner)  # “… [2].”: the marker slipped inside the quote
+        if own:
+            inner = inner[: own.start()]
+            cited = valid([int(n) for n in re.findall(r"\d+", own.group(1))])
+        else:
+            cited = valid(markers[mi].numbers) if mi is not None else []
+            if mi is not None:
+                consumed.add(mi)
         shown = _short(inner)
         if not q.closed:
             notes.append(f"removed unclosed quote “{shown}”")
@@ -622,28 +635,62 @@ def _missing_specifics(
     for p in cited:
         a = p.article
         meta = " ".join(x for x in (a.title, a.outlet, a.author, a.date, a.file) if x)
-        vocab |= _vocab(article_text(a.id)) | _vocab(meta)
+        vocab |= _vocab(article_text(a.id)) | _vocab(meta) | _date_words(a.date)
     missing = []
     words = re.findall(r"[\w’'-]+", glue)
     for k, word in enumerate(words):
         specific = any(c.isdigit() for c in word) or (k > 0 and word[:1].isupper())
         if not specific or word in ("I", "I’m", "I'm"):
             continue
-        parts = [w for w in re.findall(r"\w+", fold(word).text) if len(w) > 1 or w.isdigit()]
-        if any(w not in vocab for w in parts if w != "s"):
+        if any(t not in vocab for t in _tokens(word) if len(t) > 1 or t.isdigit()):
             missing.append(word)
     return list(dict.fromkeys(missing))
 
 
+def _tokens(text: str) -> list[str]:
+    """Folded words; numbers as their digit groups without leading zeros ("19th" -> "19")."""
+    out = []
+    for w in re.findall(r"\w+", fold(text).text):
+        if any(c.isdigit() for c in w):
+            out += [g.lstrip("0") or "0" for g in re.findall(r"\d+", w)]
+        else:
+            out.append(w)
+    return out
+
+
 @lru_cache(maxsize=64)
 def _vocab(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"\w+", fold(text).text))
+    return frozenset(_tokens(text))
+
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+
+def _date_words(date: str | None) -> set[str]:
+    """Month names for an ISO date, so "April 2" matches 2025-04-02."""
+    m = re.fullmatch(r"\d{4}-(\d{2})-\d{2}", date or "")
+    if not m or not 1 <= int(m.group(1)) <= 12:
+        return set()
+    month = _MONTHS[int(m.group(1)) - 1]
+    return {month, month[:3]}
 
 
 def _tidy(sentence: str) -> str:
     """Spaces left by removed markers: none before punctuation, one between words."""
     sentence = re.sub(r"[ \t]+([.,;:!?)])", r"\1", sentence)
-    sentence = re.sub(r"\]\[", "][", sentence)
     return re.sub(r"[ \t]{2,}", " ", sentence)
 
 
