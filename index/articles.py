@@ -186,7 +186,9 @@ def _from_text(raw: str, rel: str) -> Article:
 def _from_html(raw: str, rel: str) -> Article:
     import trafilatura  # heavy; only needed for HTML
 
-    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, as_dict=True)
+    doc: Any = trafilatura.bare_extraction(
+        raw, with_metadata=True, include_comments=False, as_dict=True
+    )
     if not doc or not doc.get("text"):
         raise ArticleError("no article text found in the HTML page")
     meta = {

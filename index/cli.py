@@ -12,11 +12,16 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.config import Settings
 from index.errors import NewsdeskError
 from index.models import Answer, Progress, ReindexSummary, SourceView
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from index.service import Newsdesk
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +96,7 @@ def _configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _open(settings: Settings, *, build_if_empty: bool = True):  # type: ignore[no-untyped-def]
+def _open(settings: Settings, *, build_if_empty: bool = True) -> Newsdesk:
     from index.service import Newsdesk
 
     desk = Newsdesk.open(settings)
@@ -119,10 +124,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             if question is None:
                 continue
             try:
-                answer = desk.ask(question, offline=args.offline).to_dict()
+                row = desk.ask(question, offline=args.offline).to_dict()
             except NewsdeskError as exc:
-                answer = {"question": question, "error": str(exc)}
-            print(json.dumps(answer, ensure_ascii=False), flush=True)
+                row = {"question": question, "error": str(exc)}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     if not args.question or not args.question.strip():
         print(
@@ -275,7 +280,7 @@ def _print_summary(summary: ReindexSummary, *, as_json: bool, out: Any) -> None:
         print(f"  skipped {s.file}: {s.reason}", file=out)
 
 
-def _progress_bar():  # type: ignore[no-untyped-def]
+def _progress_bar() -> Callable[[Progress], None]:
     from tqdm import tqdm
 
     bar: dict[str, Any] = {}

@@ -94,8 +94,10 @@ def score_case(
     for m in _QUOTED.finditer(answer.text):
         for n in map(int, re.findall(r"\d+", m.group(2))):
             quotes += 1
-            c = by_n.get(n)
-            if c is not None and normalize(m.group(1)) in normalize(article_text(c.article.id)):
+            cited = by_n.get(n)
+            if cited is not None and normalize(m.group(1)) in normalize(
+                article_text(cited.article.id)
+            ):
                 faithful += 1
             else:
                 problems.append(f"quote before [{n}] not found in the cited article")

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import prompts
 from index.lexical import fuzzy_equal, terms
@@ -104,7 +105,7 @@ def sentences_of(text: str) -> tuple[Sentence, ...]:
 
 
 @lru_cache(maxsize=1)
-def _punkt():  # type: ignore[no-untyped-def]
+def _punkt() -> Any:
     from llama_index.core.utils import globals_helper
     from nltk.tokenize import PunktTokenizer
 

@@ -133,7 +133,7 @@ class Store:
         previous = self.current_name()
         self._meta.upsert(
             ids=[CURRENT],
-            embeddings=[[1.0]],
+            embeddings=_vectors([[1.0]]),
             metadatas=[{"generation": gen.name, "previous": previous or "", "at": time.time()}],
         )
         keep = {gen.name, previous}
@@ -164,7 +164,7 @@ class Store:
             page = records[i : i + PAGE]
             gen.chunks.add(
                 ids=[r.id for r in page],
-                embeddings=[list(r.embedding) for r in page],
+                embeddings=_vectors([list(r.embedding) for r in page]),
                 documents=[r.text for r in page],
                 metadatas=[
                     {"article_id": r.article_id, "start": r.start, "end": r.end} for r in page
@@ -177,7 +177,7 @@ class Store:
             page = records[i : i + PAGE]
             gen.articles.add(
                 ids=[r.ref.id for r in page],
-                embeddings=[list(r.embedding) for r in page],
+                embeddings=_vectors([list(r.embedding) for r in page]),
                 documents=[r.text for r in page],
                 metadatas=[_article_meta(r.ref, r.source_hash) for r in page],
             )
@@ -213,7 +213,7 @@ class Store:
     def article_records(gen: Generation, ids: Sequence[str]) -> list[ArticleRecord]:
         out = []
         for i in range(0, len(ids), PAGE):
-            got = gen.articles.get(
+            got: Any = gen.articles.get(
                 ids=list(ids[i : i + PAGE]), include=["documents", "metadatas", "embeddings"]
             )
             for j, aid in enumerate(got["ids"]):
@@ -240,12 +240,17 @@ class Store:
         n = gen.chunks.count()
         if not n:
             return []
-        got = gen.chunks.query(
-            query_embeddings=[list(vector)], n_results=min(k, n), include=["distances"]
+        got: Any = gen.chunks.query(
+            query_embeddings=_vectors([list(vector)]), n_results=min(k, n), include=["distances"]
         )
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
+
+
+def _vectors(rows: Any) -> Any:
+    """Vectors as Chroma takes them (its annotations are narrower than what it accepts)."""
+    return rows
 
 
 def _pages(col: Collection, include: Any) -> Iterator[Any]:

@@ -33,7 +33,13 @@ def _no_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
-def make_settings(index_dir: Path, articles_dir: Path = DEMO_ARTICLES, **core: Any) -> Any:
+def make_settings(
+    index_dir: Path,
+    articles_dir: Path = DEMO_ARTICLES,
+    *,
+    openai: dict[str, Any] | None = None,
+    **core: Any,
+) -> Any:
     """Settings for a test: nothing from the environment or a .env file."""
     from index.config import (
         ChromaSettings,
@@ -45,7 +51,7 @@ def make_settings(index_dir: Path, articles_dir: Path = DEMO_ARTICLES, **core: A
 
     return Settings(
         core=CoreSettings(_env_file=None, index_dir=index_dir, articles_dir=articles_dir, **core),  # type: ignore[call-arg]
-        openai=OpenAISettings(_env_file=None),  # type: ignore[call-arg]
+        openai=OpenAISettings(_env_file=None, **(openai or {})),  # type: ignore[call-arg]
         chroma=ChromaSettings(_env_file=None),  # type: ignore[call-arg]
         discord=DiscordSettings(_env_file=None),  # type: ignore[call-arg]
     )
