@@ -21,7 +21,7 @@ from index.chunking import Chunker
 from index.config import Settings
 from index.embedding import make_embedder, model_key
 from index.errors import IndexNotBuilt, ReindexInProgress, SourceNotFound
-from index.extract import Extractor, idf_from, refusal
+from index.extract import Extractor, idf_from, refusal, sentences_of
 from index.indexer import Indexer
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
@@ -63,6 +63,13 @@ class Newsdesk:
         self._swap_lock = threading.Lock()
         self._checked = time.monotonic()
         self._snapshot = Snapshot(store.current(), embedder)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Load lazily loaded parts now, so the first question is as fast as the rest."""
+        self.embedder.get_query_embedding("warm up")
+        analyze("What did the minister say about the talks?")
+        sentences_of("Warm up. Done.")
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: BaseEmbedding | None = None) -> Newsdesk:
