@@ -10,10 +10,9 @@ the best quote covers too little, the answer is a refusal: the articles do not s
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -116,14 +115,11 @@ def _punkt() -> Any:
 class Extractor:
     """Picks the quotes that answer a question from the retrieved passages."""
 
-    def __init__(self, idf: Callable[[str], float], max_quotes: int = 3) -> None:
-        self.idf = idf
+    def __init__(self, max_quotes: int = 3) -> None:
         self.max_quotes = max_quotes
 
-    def answer(
-        self, q: Question, passages: Sequence[Passage], article_text: Callable[[str], str]
-    ) -> Answer:
-        quotes = self.quotes(q, passages, article_text)
+    def answer(self, q: Question, quotes: Sequence[Quote]) -> Answer:
+        """The offline answer from `quotes` (best first, as `quotes()` gives them)."""
         if not quotes or quotes[0].score < MIN_SCORE:
             return refusal(q)
         chosen = self._select(quotes)
@@ -135,6 +131,22 @@ class Extractor:
         return Answer(
             question=q.text, text=body, refused=False, mode="extractive", citations=citations
         )
+
+    @staticmethod
+    def rerank(passages: Sequence[Passage], quotes: Sequence[Quote], k: int) -> list[Passage]:
+        """The `k` passages holding the best quotes, best first; retrieval order breaks ties."""
+        best: dict[str, float] = {}
+        for p in passages:
+            best[p.chunk_id] = max(
+                (
+                    qt.score
+                    for qt in quotes
+                    if qt.article.id == p.article.id and qt.start < p.end and p.start < qt.end
+                ),
+                default=0.0,
+            )
+        ranked = sorted(passages, key=lambda p: -(best[p.chunk_id] + p.score))
+        return [replace(p, score=best[p.chunk_id] + p.score) for p in ranked[:k]]
 
     def quotes(
         self, q: Question, passages: Sequence[Passage], article_text: Callable[[str], str]
@@ -351,13 +363,3 @@ def _similar(a: Quote, b: Quote) -> bool:
     if not a.terms or not b.terms:
         return False
     return len(a.terms & b.terms) / len(a.terms | b.terms) > 0.6
-
-
-def idf_from(doc_freq: Callable[[str], int], n_docs: int) -> Callable[[str], float]:
-    """BM25-style inverse document frequency over the indexed passages."""
-
-    def idf(term: str) -> float:
-        df = doc_freq(term)
-        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-
-    return idf

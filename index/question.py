@@ -102,6 +102,11 @@ _DATES = re.compile(  # dates and years are not the amounts "how many" asks for
     re.IGNORECASE,
 )
 _HAS_NAME = re.compile(r"\b[A-Z][a-zà-ž]+(?:\s+[A-Z][a-zà-ž]+)+\b")
+_HOW_ADJECTIVE = re.compile(
+    r"^how (?!many|much|long|old|far|often|did|do|does|is|are|was|were|can|could|would|will|"
+    r"should|has|have|had)(\w+)\b",
+    re.IGNORECASE,
+)
 _POSSESSED = re.compile(r"[’']s\s+([\w-]+)")  # "Dodik's sentence": the sentence is asked about
 
 
@@ -153,6 +158,9 @@ def analyze(question: str) -> Question:
     if not topic_terms and kind != "speaker":
         topic_terms = tuple(t for t in dict.fromkeys(terms(topic)) if t not in speaker_terms)
     focus = tuple(t for w in _POSSESSED.findall(topic) for t in terms(w) if t in topic_terms)
+    m_how = _HOW_ADJECTIVE.match(q)
+    if m_how:  # "how *accurate* are ...": the quality asked about must be addressed
+        focus += tuple(t for t in terms(m_how.group(1)) if t in topic_terms)
     return Question(
         text=question,
         kind=kind,

@@ -21,7 +21,7 @@ from index.chunking import Chunker
 from index.config import Settings
 from index.embedding import make_embedder, model_key
 from index.errors import IndexNotBuilt, ReindexInProgress, SourceNotFound
-from index.extract import Extractor, idf_from, refusal, sentences_of
+from index.extract import Extractor, refusal, sentences_of
 from index.indexer import Indexer
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
@@ -31,7 +31,8 @@ from index.store import Store, connect
 
 log = logging.getLogger(__name__)
 
-REFRESH_SECONDS = 5.0  # how often to look for a generation published by another process
+REFRESH_SECONDS = 5.0
+RERANK_FACTOR = 2  # candidates retrieved per passage kept, reranked by their best quote  # how often to look for a generation published by another process
 
 
 class Newsdesk:
@@ -108,15 +109,15 @@ class Newsdesk:
         return self._reindex_lock.locked()
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        """The best passages for `question` (hybrid retrieval), best first."""
+        """The best passages for `question` (hybrid retrieval, reranked), best first."""
         snap = self.snapshot
         q = analyze(question)
-        passages, _ = snap.search(
-            question,
-            k or self.settings.core.top_k,
-            query_terms=_search_terms(question, q.search_terms),
+        k = k or self.settings.core.top_k
+        candidates, _ = snap.search(
+            question, RERANK_FACTOR * k, query_terms=_search_terms(question, q.search_terms)
         )
-        return passages
+        quotes = Extractor(self.settings.core.max_quotes).quotes(q, candidates, snap.article_text)
+        return Extractor.rerank(candidates, quotes, k)
 
     def ask(
         self,
@@ -131,22 +132,21 @@ class Newsdesk:
         if snap.empty:
             raise IndexNotBuilt()
         q = analyze(question)
-        passages, timings = snap.search(
-            question, self.settings.core.top_k, query_terms=_search_terms(question, q.search_terms)
+        k = self.settings.core.top_k
+        candidates, timings = snap.search(
+            question, RERANK_FACTOR * k, query_terms=_search_terms(question, q.search_terms)
         )
+        t = time.perf_counter()
+        quotes = Extractor(self.settings.core.max_quotes).quotes(q, candidates, snap.article_text)
+        passages = Extractor.rerank(candidates, quotes, k)
+        timings["rerank"] = (time.perf_counter() - t) * 1000
         timings["retrieve"] = sum(timings.values())
         answer: Answer | None = None
         fallback: str | None = None
         if self.llm is not None and not offline:
             answer, fallback = self._ask_llm(question, passages, snap, on_token, refusal(q).text)
         if answer is None:
-            t = time.perf_counter()
-            extractor = Extractor(
-                idf_from(snap.lexical.doc_freq, max(snap.lexical.size, 1)),
-                self.settings.core.max_quotes,
-            )
-            answer = extractor.answer(q, passages, snap.article_text)
-            timings["extract"] = (time.perf_counter() - t) * 1000
+            answer = Extractor(self.settings.core.max_quotes).answer(q, quotes)
             if fallback:
                 answer.verification.append(fallback)
         answer.question = question
