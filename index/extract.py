@@ -152,7 +152,7 @@ class Extractor:
         self, q: Question, passages: Sequence[Passage], article_text: Callable[[str], str]
     ) -> list[Quote]:
         """Every candidate quote from `passages`, best first."""
-        weights = q.weights or {t: self.idf(t) for t in q.topic_terms}
+        weights = q.weights or dict.fromkeys(q.topic_terms, 1.0)
         found: dict[tuple[str, int, int], Quote] = {}
         for rank, p in enumerate(passages):
             text = article_text(p.article.id)
