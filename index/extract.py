@@ -31,42 +31,10 @@ CONTEXT_WEIGHT = 0.5  # a topic term found only in a neighbouring sentence count
 MAX_QUOTE_CHARS = 700  # a speaker's statement is cut to the sentences nearest its best one
 _PLAIN_NAME = re.compile(r"[^\W\d_][\w .’'-]{0,60}")  # safe to echo back in a refusal
 _NOT_NAMES = frozenset(
-    [
-        "I",
-        "The",
-        "A",
-        "An",
-        "In",
-        "On",
-        "At",
-        "As",
-        "But",
-        "And",
-        "Or",
-        "If",
-        "When",
-        "While",
-        "After",
-        "Before",
-        "According",
-        "Asked",
-        "Responding",
-        "He",
-        "She",
-        "They",
-        "It",
-        "We",
-        "You",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "There",
-        "His",
-        "Her",
-        "Their",
-        "Our",
-    ]
+    (
+        "I The A An In On At As But And Or If When While After Before According Asked Responding He "
+        "She They It We You This That These Those There His Her Their Our"
+    ).split()
 )
 
 

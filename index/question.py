@@ -36,38 +36,10 @@ _ACCORDING_Q = re.compile(r"^according to (?P<speaker>[^,?]+?),\s*(?P<rest>.+)$"
 _LEADING = re.compile(r"^\s*(?:about|on|regarding|concerning|of|to|that|was|is|were)\b\s*", re.I)
 
 QUESTION_WORDS = frozenset(
-    [
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "did",
-        "does",
-        "do",
-        "is",
-        "are",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "tell",
-        "say",
-        "said",
-        "please",
-    ]
+    (
+        "what which who whom whose when where why how did does do is are was were has have had will "
+        "would can could should may might tell say said please"
+    ).split()
 )
 # Words that carry no topic in a question: its speech verb ("what did X *say* about ..."),
 # and words about the asking itself.
