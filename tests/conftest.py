@@ -15,6 +15,19 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_ARTICLES = REPO / "data" / "articles"
+# The JSON contract of a citation (`newsdesk ask --json`), as other tools rely on it.
+CITATION_KEYS = {
+    "n",
+    "article_id",
+    "file",
+    "title",
+    "outlet",
+    "date",
+    "url",
+    "quote",
+    "start",
+    "end",
+}
 _PREFIXES = ("NEWSDESK_", "OPENAI_", "CHROMA_", "DISCORD_")
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from index.evaluate import load_cases, score_case, summarize
 from index.models import Answer
 from index.service import Newsdesk
-from tests.conftest import DEMO_ARTICLES, REPO, make_settings
+from tests.conftest import CITATION_KEYS, DEMO_ARTICLES, REPO, make_settings
 
 pytestmark = pytest.mark.slow
 QUESTIONS = REPO / "tests" / "data" / "demo_questions.jsonl"
@@ -84,18 +84,7 @@ def test_answer_object_carries_passages_and_timings(demo_desk: Newsdesk) -> None
     assert scores == sorted(scores, reverse=True)
     assert d["timings_ms"]["total"] > 0
     for c in d["citations"]:
-        assert set(c) >= {
-            "n",
-            "article_id",
-            "file",
-            "title",
-            "outlet",
-            "date",
-            "url",
-            "quote",
-            "start",
-            "end",
-        }
+        assert set(c) >= CITATION_KEYS
 
 
 _WORDS = st.sampled_from(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_ARTICLES, REPO
+from tests.conftest import CITATION_KEYS, DEMO_ARTICLES, REPO
 
 pytestmark = pytest.mark.slow
 
@@ -87,18 +87,7 @@ def test_ask_jsonl_contract(workspace: tuple[Path, dict[str, str]]) -> None:
     first, second = rows
     assert first["refused"] is False and first["mode"] == "extractive"
     for c in first["citations"]:
-        assert set(c) >= {
-            "n",
-            "article_id",
-            "file",
-            "title",
-            "outlet",
-            "date",
-            "url",
-            "quote",
-            "start",
-            "end",
-        }
+        assert set(c) >= CITATION_KEYS
         text = (DEMO_ARTICLES / c["file"]).read_text(encoding="utf-8")
         assert c["quote"] in text
     assert first["retrieved"][0]["score"] >= first["retrieved"][-1]["score"]
