@@ -26,6 +26,7 @@ SECOND_QUOTE_RATIO = 0.8  # further quotes must score at least this share of the
 NOT_SPOKEN = 0.4  # weight of a quote the asked-about speaker does not say
 WRONG_KIND = 0.35  # weight of a quote without the kind of thing asked for
 SAME_VERB_BONUS = 0.05
+REPORTED_SCORE = 0.75  # a refusal adds what the articles report when it covers this much
 MISSING_FOCUS = 0.5  # weight of a quote that leaves out what the topic is about
 CONTEXT_WEIGHT = 0.5  # a topic term found only in a neighbouring sentence counts this much
 MAX_QUOTE_CHARS = 700  # a speaker's statement is cut to the sentences nearest its best one
@@ -55,6 +56,7 @@ class Quote:
     text: str
     score: float
     terms: frozenset[str]
+    reported: bool = False  # told by the article itself, not by the asked-about speaker
 
 
 @lru_cache(maxsize=512)
@@ -89,16 +91,29 @@ class Extractor:
     def answer(self, q: Question, quotes: Sequence[Quote]) -> Answer:
         """The offline answer from `quotes` (best first, as `quotes()` gives them)."""
         if not quotes or quotes[0].score < MIN_SCORE:
-            return refusal(q)
-        chosen = self._select(quotes)
-        citations = [
-            Citation(n, quote.article, quote.text, quote.start, quote.end)
-            for n, quote in enumerate(chosen, start=1)
-        ]
-        body = "\n".join(f"“{c.quote}” [{c.n}]" for c in citations)
+            return self._refusal_with_reports(q, quotes)
+        citations = _cite(self._select(quotes))
         return Answer(
-            question=q.text, text=body, refused=False, mode="extractive", citations=citations
+            question=q.text,
+            text=_body(citations),
+            refused=False,
+            mode="extractive",
+            citations=citations,
         )
+
+    def _refusal_with_reports(self, q: Question, quotes: Sequence[Quote]) -> Answer:
+        """A refusal; when the speaker is not quoted but the articles report on the topic
+        themselves, what they report follows, with its citations (still a refusal)."""
+        answer = refusal(q)
+        reported = [qt for qt in quotes if qt.reported and qt.score / NOT_SPOKEN >= REPORTED_SCORE]
+        specific = q.focus_terms or len(q.topic_terms) >= 2
+        if q.kind != "speaker" or not specific or not reported:
+            return answer
+        answer.citations = _cite(self._select(reported, floor=REPORTED_SCORE * NOT_SPOKEN))
+        answer.text = prompts.render(
+            "reported", refusal=answer.text, quotes=_body(answer.citations)
+        )
+        return answer
 
     @staticmethod
     def rerank(passages: Sequence[Passage], quotes: Sequence[Quote], k: int) -> list[Passage]:
@@ -125,7 +140,7 @@ class Extractor:
         for rank, p in enumerate(passages):
             text = article_text(p.article.id)
             sents = sentences_of(text)
-            spoken = _spoken_by(q, sents) if q.kind == "speaker" else None
+            spoken, others = _spoken_by(q, sents) if q.kind == "speaker" else (None, None)
             for i, s in enumerate(sents):
                 if s.end <= p.start or s.start >= p.end:
                     continue
@@ -148,14 +163,23 @@ class Extractor:
                     score *= WRONG_KIND
                 score += 0.02 * (1 - rank / max(len(passages), 1))  # retrieval rank breaks ties
                 found[key] = Quote(
-                    p.article, sents[lo].start, sents[hi].end, unit_text, score, unit_terms
+                    p.article,
+                    sents[lo].start,
+                    sents[hi].end,
+                    unit_text,
+                    score,
+                    unit_terms,
+                    reported=spoken is not None
+                    and others is not None
+                    and not any(spoken[lo : hi + 1])
+                    and not any(others[lo : hi + 1]),
                 )
         return sorted(found.values(), key=lambda qt: -qt.score)
 
-    def _select(self, quotes: Sequence[Quote]) -> list[Quote]:
+    def _select(self, quotes: Sequence[Quote], floor: float = MIN_SCORE) -> list[Quote]:
         best = quotes[0]
         chosen = [best]
-        floor = max(MIN_SCORE, SECOND_QUOTE_RATIO * best.score)
+        floor = max(floor, SECOND_QUOTE_RATIO * best.score)
         for cand in quotes[1:]:
             if len(chosen) >= self.max_quotes or cand.score < floor:
                 break
@@ -163,6 +187,14 @@ class Extractor:
                 continue
             chosen.append(cand)
         return chosen
+
+
+def _cite(quotes: Sequence[Quote]) -> list[Citation]:
+    return [Citation(n, qt.article, qt.text, qt.start, qt.end) for n, qt in enumerate(quotes, 1)]
+
+
+def _body(citations: Sequence[Citation]) -> str:
+    return "\n".join(f"“{c.quote}” [{c.n}]" for c in citations)
 
 
 def refusal(q: Question) -> Answer:
@@ -199,8 +231,9 @@ def _neighbour_terms(sents: Sequence[Sentence], lo: int, hi: int) -> frozenset[s
     return frozenset().union(*(s.terms for s in near)) if near else frozenset()
 
 
-def _spoken_by(q: Question, sents: Sequence[Sentence]) -> list[bool]:
-    """For each sentence, whether the question's speaker says it."""
+def _spoken_by(q: Question, sents: Sequence[Sentence]) -> tuple[list[bool], list[bool]]:
+    """For each sentence, whether the question's speaker says it, and whether someone else
+    is said to speak in it."""
     names = [t for t in q.speaker_terms if t not in ROLE_WORDS] or list(q.speaker_terms)
     aliases = _aliases(names, sents)
 
@@ -209,8 +242,10 @@ def _spoken_by(q: Question, sents: Sequence[Sentence]) -> list[bool]:
 
     narration = _narration(sents)
     spoken = [False] * len(sents)
+    others = [False] * len(sents)
     for i, _s in enumerate(sents):
         who = _speech_subject(narration[i], names, aliases)
+        others[i] = who == "other"
         if who == "speaker":
             spoken[i] = True
         elif who == "pronoun" and any(names_speaker(sents[j]) for j in range(max(0, i - 2), i)):
@@ -225,7 +260,7 @@ def _spoken_by(q: Question, sents: Sequence[Sentence]) -> list[bool]:
             and _speech_subject(narration[i], names, aliases) != "other"
         ):
             spoken[i] = True
-    return spoken
+    return spoken, others
 
 
 def _speech_subject(text: str, names: Sequence[str], aliases: frozenset[str]) -> str | None:

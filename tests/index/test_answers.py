@@ -191,3 +191,13 @@ def test_hostile_typography_still_quotes_verbatim(tmp_path: Path, local_model: A
     # The teaser under "Read more" is furniture: no answer may rest on it.
     resign = desk.ask("Did Plenković resign?")
     assert "resigns in shock move" not in resign.text
+
+
+def test_speaker_refusal_adds_what_the_articles_themselves_report(demo_desk: Newsdesk) -> None:
+    answer = demo_desk.ask("What did Rutte say Dodik's sentence was?")
+    assert answer.refused
+    assert answer.text.startswith("The articles I have do not quote Rutte on that.")
+    assert answer.citations and "sentenced him to one year in prison" in answer.citations[0].quote
+    assert_quotes_verbatim(answer, demo_desk, DEMO_ARTICLES)
+    # Someone else's words are not offered as the articles' report.
+    assert not demo_desk.ask("What did Putin say about Serbia?").citations
