@@ -19,6 +19,7 @@ FILLED = {
     "unknown": set(),
     "refusal": set(),
     "refusal_speaker": {"speaker"},
+    "reported": {"refusal", "quotes"},
 }
 
 
