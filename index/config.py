@@ -87,7 +87,7 @@ class DiscordSettings(_Section):
     max_concurrent_answers: int = Field(default=4, ge=1)
     max_question_chars: int = Field(default=500, ge=10)
     api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str | None = None  # None: ask Discord's REST API for the gateway
+    gateway_url: str | None = None  # None: Discord's default gateway
     guild_ready_timeout: float = Field(default=2.0, gt=0)  # seconds
 
     _split = field_validator("guild_ids", "admin_user_ids", "admin_role_ids", mode="before")(
