@@ -123,10 +123,23 @@ _IRREGULAR = {
 }
 
 
+class _NoCombining(dict[int, int | None]):
+    """A `str.translate` table that drops combining marks and keeps the rest (memoized)."""
+
+    def __missing__(self, cp: int) -> int | None:
+        value = None if unicodedata.combining(chr(cp)) else cp
+        self[cp] = value
+        return value
+
+
+_NO_COMBINING = _NoCombining()
+
+
 def fold(text: str) -> str:
     """ASCII-fold and lower-case: "Vučić" -> "vucic"."""
+    # translate() instead of a per-character generator: same result, ~2x faster (BM25 build).
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return decomposed.translate(_NO_COMBINING).lower()
 
 
 @lru_cache(maxsize=200_000)

@@ -4,9 +4,11 @@ One guild ("Newsroom") with one text channel and five people: the bot, `owner`, 
 `moderator` (a role with Manage Server) and `role_admin` (in the `admin_role_id` role). The
 test injects messages and interactions (`send_message`, `run_command`, `click`,
 `autocomplete`) and asserts on every request the bot made (`requests`, `wait_for_request`,
-`Interaction.callbacks`). Routes live in one table (`FakeDiscord._routes`): add a line there to
-teach the fake an endpoint. Requests to unknown routes are answered 404 and kept in
-`unhandled`; messages over Discord's limits are answered 400 and kept in `rejected`.
+`Interaction.callbacks`) and on the bot's gateway heartbeats (`heartbeats`, at the
+`heartbeat_interval_ms` the fake asks for in HELLO). Routes live in one table
+(`FakeDiscord._routes`): add a line there to teach the fake an endpoint. Requests to unknown
+routes are answered 404 and kept in `unhandled`; messages over Discord's limits are answered 400
+and kept in `rejected`.
 """
 
 from __future__ import annotations
@@ -86,9 +88,16 @@ def error(status: int, message: str, code: int = 0) -> web.Response:
 class FakeDiscord:
     """REST + gateway server; `await start()`, point the bot at `api_base_url`/`gateway_url`."""
 
-    def __init__(self, *, token: str = "fake-bot-token", reject_privileged_intents: bool = False):
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token",
+        reject_privileged_intents: bool = False,
+        heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+    ):
         self.token = token
         self.reject_privileged_intents = reject_privileged_intents
+        self.heartbeat_interval_ms = heartbeat_interval_ms  # sent in HELLO
         self.application_id = p.snowflake()
         self.bot = Person(p.user(self.application_id, "newsdesk", bot=True))
         self.bot_role_id = p.snowflake()  # the role Discord creates for a bot when it joins
@@ -116,6 +125,8 @@ class FakeDiscord:
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global)
         self.interactions: list[dict[str, Any]] = []  # injected INTERACTION_CREATE payloads
         self.identify: dict[str, Any] | None = None
+        self.heartbeats: list[float] = []  # loop.time() of each heartbeat the bot sent
+        self.heartbeat_acks = 0  # heartbeat ACKs sent back
         self.gateway_query: dict[str, str] = {}
         self.ready = asyncio.Event()  # set once GUILD_CREATE went out
 
@@ -327,14 +338,16 @@ class FakeDiscord:
         self._ws = ws
         self.gateway_query = dict(request.query)
         # discord.py asks for zlib-stream compression but accepts plain text frames.
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
             frame = json.loads(msg.data)
             op = frame.get("op")
             if op == 1:  # heartbeat
+                self.heartbeats.append(asyncio.get_running_loop().time())
                 await ws.send_json({"op": 11})
+                self.heartbeat_acks += 1
             elif op == 2:  # identify
                 await self._identify(ws, frame["d"])
             elif op == 6:  # resume: this fake keeps no sessions
