@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from threading import Lock
 
-import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.lexical import LexicalIndex, terms
@@ -105,7 +104,7 @@ class Snapshot:
         vector = self.embedder.get_query_embedding(question)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        dense = Store.query(self.gen, vector, CANDIDATES) if self.gen else []
+        dense = Store.query(self.gen, vector, CANDIDATES, len(self.chunks)) if self.gen else []
         timings["dense"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         qterms = list(query_terms) if query_terms is not None else terms(question)
@@ -126,8 +125,3 @@ class Snapshot:
             ref = self.articles.get(c.article_id) or ArticleRef(id=c.article_id, file=c.article_id)
             passages.append(Passage(ref, c.id, c.text, c.start, c.end, score))
         return passages, timings
-
-    def dense_only(self, question: str, k: int) -> list[str]:
-        """Chunk ids of the nearest `k` chunks (for comparisons in benchmarks)."""
-        vector = np.asarray(self.embedder.get_query_embedding(question), dtype=np.float32)
-        return [cid for cid, _ in Store.query(self.gen, vector.tolist(), k)] if self.gen else []

@@ -13,8 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from chromadb.errors import NotFoundError
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunking import Chunker
@@ -30,6 +31,7 @@ from index.retrieval import Snapshot
 from index.store import Store, connect
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REFRESH_SECONDS = 5.0
 RERANK_FACTOR = 2  # candidates retrieved per passage kept, reranked by their best quote  # how often to look for a generation published by another process
@@ -62,6 +64,7 @@ class Newsdesk:
         )
         self._reindex_lock = threading.Lock()
         self._swap_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
         self._checked = time.monotonic()
         self._snapshot = Snapshot(store.current(), embedder)
         self._warm_up()
@@ -87,7 +90,8 @@ class Newsdesk:
 
     @property
     def snapshot(self) -> Snapshot:
-        """The serving snapshot; picks up a generation another process has published."""
+        """The serving snapshot. Every REFRESH_SECONDS it looks for a generation published by
+        another process and loads it in the background, serving the current one meanwhile."""
         now = time.monotonic()
         if now - self._checked > REFRESH_SECONDS and not self._reindex_lock.locked():
             self._checked = now
@@ -97,12 +101,43 @@ class Newsdesk:
                 log.warning("could not check the index generation: %s", exc)
                 name = self._snapshot.name
             if name != self._snapshot.name:
-                self._swap(Snapshot(self.store.current(), self.embedder))
+                if self._snapshot.empty:
+                    self.refresh()  # nothing to serve meanwhile
+                else:
+                    self._refresh_in_background()
         return self._snapshot
+
+    def refresh(self) -> None:
+        """Load the current generation now and serve it."""
+        with self._refresh_lock:
+            current = self.store.current()
+            if current is None or current.name != self._snapshot.name:
+                self._swap(Snapshot(current, self.embedder))
+
+    def _refresh_in_background(self) -> None:
+        if self._refresh_lock.locked():
+            return
+        threading.Thread(target=self._refresh_logged, name="newsdesk-refresh", daemon=True).start()
+
+    def _refresh_logged(self) -> None:
+        try:
+            self.refresh()
+        except Exception:
+            log.exception("could not load the new index generation; serving the previous one")
 
     def _swap(self, snapshot: Snapshot) -> None:
         with self._swap_lock:
             self._snapshot = snapshot
+
+    def _serving(self, work: Callable[[Snapshot], T]) -> T:
+        """Run `work` on the serving snapshot; if its generation was dropped meanwhile (another
+        process reindexed twice), load the current one and run it again."""
+        try:
+            return work(self.snapshot)
+        except NotFoundError:
+            log.info("the served index generation is gone; loading the current one")
+            self.refresh()
+            return work(self._snapshot)
 
     @property
     def reindexing(self) -> bool:
@@ -110,7 +145,9 @@ class Newsdesk:
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """The best passages for `question` (hybrid retrieval, reranked), best first."""
-        snap = self.snapshot
+        return self._serving(lambda snap: self._retrieve(snap, question, k))
+
+    def _retrieve(self, snap: Snapshot, question: str, k: int | None) -> list[Passage]:
         q = analyze(question)
         k = k or self.settings.core.top_k
         candidates, _ = snap.search(
@@ -127,8 +164,16 @@ class Newsdesk:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer `question` from the articles, quoting them."""
+        return self._serving(lambda snap: self._ask(snap, question, offline, on_token))
+
+    def _ask(
+        self,
+        snap: Snapshot,
+        question: str,
+        offline: bool,
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
         t0 = time.perf_counter()
-        snap = self.snapshot
         if snap.empty:
             raise IndexNotBuilt()
         q = analyze(question)
@@ -192,8 +237,9 @@ class Newsdesk:
 
     def source(self, ref: str) -> SourceView:
         """An article or passage by id, file name, chunk id ("<id>#<n>"), or title words."""
-        snap = self.snapshot
-        ref = ref.strip()
+        return self._serving(lambda snap: self._source(snap, ref.strip()))
+
+    def _source(self, snap: Snapshot, ref: str) -> SourceView:
         if not ref:
             raise SourceNotFound("Give an article id, a file name, or words from a title.")
         if ref in snap.position:
@@ -252,8 +298,7 @@ class Newsdesk:
                 progress=progress,
             )
             if summary.generation != self._snapshot.name:
-                current = self.store.current()
-                self._swap(Snapshot(current, self.embedder))
+                self.refresh()
             return summary
         finally:
             self._reindex_lock.release()

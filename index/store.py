@@ -11,6 +11,7 @@ Chroma never embeds anything here: every write and query passes vectors.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 PAGE = 2000  # records per Chroma get/add call
 CURRENT = "current"
+RETIRED_GRACE = 120.0  # seconds a replaced generation stays for readers that still serve it
+ABANDONED_AFTER = 6 * 3600.0  # seconds after which an unpublished build is taken as abandoned
 _ARTICLE_FIELDS = ("file", "title", "outlet", "author", "date", "url")
 
 
@@ -129,16 +132,34 @@ class Store:
         return Generation(name, chunks, articles, meta)
 
     def publish(self, gen: Generation) -> None:
-        """Make `gen` current (one atomic upsert) and drop generations older than the last."""
+        """Make `gen` current (one atomic upsert), then drop what no reader should still use."""
         previous = self.current_name()
+        now = time.time()
+        if previous:  # readers may serve it until they next look: note since when it is old
+            with contextlib.suppress(Exception):
+                old = self.open(previous)
+                old.chunks.modify(metadata={**old.info, "retired": now})
         self._meta.upsert(
             ids=[CURRENT],
             embeddings=_vectors([[1.0]]),
-            metadatas=[{"generation": gen.name, "previous": previous or "", "at": time.time()}],
+            metadatas=[{"generation": gen.name, "previous": previous or "", "at": now}],
         )
-        keep = {gen.name, previous}
-        for name in self.generation_names():
-            if name not in keep:
+        self.collect(keep={gen.name, previous or ""}, now=now)
+
+    def collect(self, keep: set[str], now: float) -> None:
+        """Drop generations retired more than RETIRED_GRACE ago, and builds abandoned for
+        longer than ABANDONED_AFTER (a build in progress in another process is left alone)."""
+        for name in self.generation_names() - keep:
+            try:
+                info = self.open(name).info
+            except Exception:  # half of a pair: nothing can serve it
+                self.drop(name)
+                continue
+            retired = info.get("retired")
+            created = float(info.get("created", 0))
+            if (retired is not None and now - float(retired) > RETIRED_GRACE) or (
+                retired is None and now - created > ABANDONED_AFTER
+            ):
                 self.drop(name)
 
     def drop(self, name: str) -> None:
@@ -235,9 +256,8 @@ class Store:
         return docs[0] if docs else None
 
     @staticmethod
-    def query(gen: Generation, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """Nearest chunks as (chunk id, cosine similarity), best first."""
-        n = gen.chunks.count()
+    def query(gen: Generation, vector: Sequence[float], k: int, n: int) -> list[tuple[str, float]]:
+        """Nearest chunks as (chunk id, cosine similarity), best first; `n` chunks in `gen`."""
         if not n:
             return []
         got: Any = gen.chunks.query(

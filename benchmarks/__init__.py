@@ -1,0 +1,1 @@
+"""Benchmarks of newsdesk's index: ingest, reindex, query latency, memory, retrieval quality."""
