@@ -35,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         print(f"newsdesk: invalid settings: {exc}", file=sys.stderr)
         return 2
-    _configure_logging(args.log_level or settings.core.log_level)
+    level = args.log_level or settings.core.log_level
+    if (
+        args.command == "bot"
+        and not args.log_level
+        and "log_level" not in settings.core.model_fields_set
+    ):
+        level = "INFO"  # a long-running service says what it is doing unless told otherwise
+    _configure_logging(level)
     if getattr(args, "articles", None):
         settings.core.articles_dir = Path(args.articles)
     try:
