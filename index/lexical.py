@@ -8,6 +8,7 @@ to the index's terms one edit away.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,9 @@ import numpy as np
 import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+
+# bm25s sets its own logger to DEBUG on import; keep its per-index chatter out of our logs.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _DOUBLE = re.compile(r"([a-z])\1+")
