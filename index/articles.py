@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -290,9 +290,3 @@ def infer_date(text: str) -> str | None:
         if found and (_BYLINE.match(line) or _DATELINE.match(line)):
             return found
     return None
-
-
-def with_ref(article: Article, **changes: Any) -> Article:
-    """A copy of `article` with metadata changed (used by tests and tools)."""
-    ref = replace(article.ref, **changes)
-    return Article(ref=ref, text=article.text, source_hash=_hash(ref, article.text))

@@ -35,12 +35,6 @@ _SPEAKER_Q = re.compile(
 _ACCORDING_Q = re.compile(r"^according to (?P<speaker>[^,?]+?),\s*(?P<rest>.+)$", re.IGNORECASE)
 _LEADING = re.compile(r"^\s*(?:about|on|regarding|concerning|of|to|that|was|is|were)\b\s*", re.I)
 
-QUESTION_WORDS = frozenset(
-    (
-        "what which who whom whose when where why how did does do is are was were has have had will "
-        "would can could should may might tell say said please"
-    ).split()
-)
 # Words that carry no topic in a question: its speech verb ("what did X *say* about ..."),
 # and words about the asking itself.
 _SPEECH_FRAME = frozenset(normalize_word(w) for w in SPEECH_VERBS.replace("[sz]", "s").split("|"))
@@ -89,7 +83,6 @@ class Question:
     speaker: str | None = None
     speaker_terms: tuple[str, ...] = ()  # index terms naming the speaker
     topic_terms: tuple[str, ...] = ()  # index terms the answer must be about
-    key_terms: tuple[str, ...] = ()  # names in the question
     focus_terms: tuple[str, ...] = ()  # what the topic is about ("Dodik's *sentence*")
     search_terms: tuple[str, ...] = ()  # all content terms, for BM25
     weights: dict[str, float] = field(default_factory=dict)  # how telling each topic term is
@@ -139,7 +132,6 @@ def analyze(question: str) -> Question:
         speaker=speaker,
         speaker_terms=speaker_terms,
         topic_terms=topic_terms,
-        key_terms=tuple(_names(q)),
         focus_terms=focus,
         search_terms=tuple(dict.fromkeys(speaker_terms + topic_terms)),
         weights=_weights(topic, topic_terms, _answer_type(q)),
@@ -192,18 +184,6 @@ def _kind(q: str) -> str:
     if re.match(r"^(?:did|does|do|is|are|was|were|has|have|had|will|can|could)\b", low):
         return "yesno"
     return "other"
-
-
-def _names(q: str) -> list[str]:
-    """Index terms of the proper names in `q`: capitalised words after the first word."""
-    out = []
-    for i, w in enumerate(re.findall(r"[\w’'-]+", q)):
-        if i == 0 or not w[0].isupper() or fold(w) in QUESTION_WORDS:
-            continue
-        for part in words(w):
-            if part not in QUESTION_WORDS and len(part) > 1:
-                out.append(normalize_word(part))
-    return list(dict.fromkeys(out))
 
 
 def speech_spans(sentence: str) -> list[tuple[int, int]]:
