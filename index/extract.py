@@ -28,6 +28,7 @@ WRONG_KIND = 0.35  # weight of a quote without the kind of thing asked for
 SAME_VERB_BONUS = 0.05
 REPORTED_SCORE = 0.75  # a refusal adds what the articles report when it covers this much
 MISSING_FOCUS = 0.5  # weight of a quote that leaves out what the topic is about
+ANSWER_TYPE_MISSING = 0.3
 CONTEXT_WEIGHT = 0.5  # a topic term found only in a neighbouring sentence counts this much
 MAX_QUOTE_CHARS = 700  # a speaker's statement is cut to the sentences nearest its best one
 _PLAIN_NAME = re.compile(r"[^\W\d_][\w .’'-]{0,60}")  # safe to echo back in a refusal
@@ -151,7 +152,7 @@ class Extractor:
                 unit = sents[lo : hi + 1]
                 unit_terms = frozenset().union(*(u.terms for u in unit))
                 context = _neighbour_terms(sents, lo, hi)
-                score = _coverage(weights, unit_terms, context)
+                score = _coverage(weights, unit_terms, context, q.answer_type)
                 if spoken is not None and not spoken[i]:
                     score *= NOT_SPOKEN
                 if any(not _has(unit_terms, t) for t in q.focus_terms):
@@ -206,17 +207,23 @@ def refusal(q: Question) -> Answer:
     return Answer(question=q.text, text=text, refused=True, mode="extractive")
 
 
-def _coverage(weights: dict[str, float], unit: frozenset[str], context: frozenset[str]) -> float:
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    got = 0.0
+def _coverage(
+    weights: dict[str, float],
+    unit: frozenset[str],
+    context: frozenset[str],
+    answer_type: str | None = None,
+) -> float:
+    """The weighted share of the question's terms the quote holds. The answer-type noun
+    ("which *laws*") counts when present; when absent it costs only ANSWER_TYPE_MISSING of
+    its weight, since answers name instances ("the law on the voter roll", "Russia")."""
+    total = got = 0.0
     for term, w in weights.items():
         if _has(unit, term):
             got += w
         elif _has(context, term):
             got += CONTEXT_WEIGHT * w
-    return got / total
+        total += w * (ANSWER_TYPE_MISSING if term == answer_type and not _has(unit, term) else 1)
+    return got / total if total else 0.0
 
 
 def _has(bag: frozenset[str], term: str) -> bool:

@@ -11,7 +11,6 @@ from index.lexical import fold, normalize_word, terms, words
 
 EVERYDAY_ZIPF = 7.5  # Zipf frequency of the commonest words ("the" is 7.7)
 MIN_WEIGHT = 0.3
-ANSWER_TYPE_WEIGHT = 0.3  # "which *countries*": the answer need not repeat the word
 
 SPEECH_VERBS = (
     "calling|adding|stating|noting|stressing|warning|urging|claiming|arguing|insisting|"
@@ -87,6 +86,7 @@ class Question:
     search_terms: tuple[str, ...] = ()  # all content terms, for BM25
     weights: dict[str, float] = field(default_factory=dict)  # how telling each topic term is
     verb: str | None = None  # the speech verb of a speaker question, as an index term
+    answer_type: str | None = None  # "which *countries*": good if said, no loss if not
 
     def expects(self, sentence: str) -> bool:
         """Whether `sentence` has the kind of thing the question asks for."""
@@ -134,7 +134,8 @@ def analyze(question: str) -> Question:
         topic_terms=topic_terms,
         focus_terms=focus,
         search_terms=tuple(dict.fromkeys(speaker_terms + topic_terms)),
-        weights=_weights(topic, topic_terms, _answer_type(q)),
+        weights=_weights(topic, topic_terms),
+        answer_type=_answer_type(q),
         verb=normalize_word(fold(m.group("verb")))
         if kind == "speaker" and m and "verb" in m.groupdict()
         else None,
@@ -156,7 +157,7 @@ def _answer_type(q: str) -> str | None:
     return normalize_word(fold(m.group(1))) if m else None
 
 
-def _weights(text: str, topic_terms: tuple[str, ...], answer_type: str | None) -> dict[str, float]:
+def _weights(text: str, topic_terms: tuple[str, ...]) -> dict[str, float]:
     """Rarer words tell more: weight = how far below everyday frequency a word is (Zipf)."""
     wanted = set(topic_terms)
     out: dict[str, float] = {}
@@ -166,8 +167,6 @@ def _weights(text: str, topic_terms: tuple[str, ...], answer_type: str | None) -
             out[t] = max(out.get(t, 0.0), MIN_WEIGHT, EVERYDAY_ZIPF - zipf_frequency(w, "en"))
     for t in topic_terms:
         out.setdefault(t, EVERYDAY_ZIPF)
-    if answer_type in out:
-        out[answer_type] *= ANSWER_TYPE_WEIGHT
     return out
 
 
