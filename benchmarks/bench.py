@@ -48,7 +48,6 @@ from index.config import (
     REPO_ROOT,
     ChromaSettings,
     CoreSettings,
-    DiscordSettings,
     OpenAISettings,
     Settings,
 )
@@ -126,7 +125,6 @@ def bench_settings(index_dir: Path, articles_dir: Path = DEMO_ARTICLES_DIR) -> S
         core=CoreSettings(index_dir=index_dir, articles_dir=articles_dir, **kw),
         openai=OpenAISettings(api_key=None, **kw),
         chroma=ChromaSettings(host=None, **kw),
-        discord=DiscordSettings(**kw),
     )
 
 

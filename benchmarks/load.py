@@ -32,15 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import NewsdeskBot
+from bot.config import BotSettings, DiscordSettings
 from bot.errors import UNEXPECTED
 from index.config import (
     DEMO_ARTICLES_DIR,
     REPO_ROOT,
     ChromaSettings,
     CoreSettings,
-    DiscordSettings,
     OpenAISettings,
-    Settings,
 )
 from index.models import Answer
 from tests.fakediscord import FakeDiscord, Person
@@ -369,10 +368,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
-def load_settings(index_dir: Path, articles: Path, fake: FakeDiscord, **discord: Any) -> Settings:
+def load_settings(
+    index_dir: Path, articles: Path, fake: FakeDiscord, **discord: Any
+) -> BotSettings:
     """Offline answers, embedded Chroma, the bot pointed at the fake Discord."""
     kw: dict[str, Any] = {"_env_file": None}
-    return Settings(
+    return BotSettings(
         core=CoreSettings(index_dir=index_dir, articles_dir=articles, **kw),
         openai=OpenAISettings(api_key=None, base_url=None, **kw),
         chroma=ChromaSettings(host=None, **kw),

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import discord
 from discord import app_commands
 
-from index.config import DiscordSettings
+from bot.config import DiscordSettings
 
 
 class Refusal(app_commands.AppCommandError):

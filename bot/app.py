@@ -1,6 +1,6 @@
 """The Discord bot: the client, its start-up (cogs, persistent buttons, command sync) and `run`.
 
-`run(settings)` is what `newsdesk bot` calls. Tests build the same bot with `create_bot` and
+`run(settings)` is what `newsdesk bot` calls (see `bot.cli`). Tests build the same bot with `create_bot` and
 `await start_bot(...)` against a fake Discord.
 """
 
@@ -21,9 +21,9 @@ from discord.ext import commands
 
 from bot import render
 from bot.access import AnswerSlots, Cooldown
+from bot.config import BotSettings
 from bot.errors import answer_interaction_error
 from bot.views import PageButton, SourceButton
-from index.config import Settings
 from index.errors import ConfigError
 from index.models import Answer
 
@@ -39,7 +39,7 @@ DISCORD_GATEWAY = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
 class NewsdeskBot(commands.Bot):
     """A commands.Bot over one `Newsdesk`; the cogs reach it as `bot.desk`."""
 
-    def __init__(self, settings: Settings, desk: Any) -> None:
+    def __init__(self, settings: BotSettings, desk: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # privileged: enable it in the developer portal
         super().__init__(
@@ -110,7 +110,7 @@ class NewsdeskBot(commands.Bot):
                 cache.popitem(last=False)
 
 
-def point_at(settings: Settings) -> None:
+def point_at(settings: BotSettings) -> None:
     """Send discord.py's REST calls and gateway connection where the settings say."""
     cfg = settings.discord
     discord.http.Route.BASE = cfg.api_base_url.rstrip("/")
@@ -118,7 +118,7 @@ def point_at(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
 
 
-def token_of(settings: Settings) -> str:
+def token_of(settings: BotSettings) -> str:
     """The bot token, or a ConfigError saying how to get one."""
     token = settings.discord.token.get_secret_value().strip() if settings.discord.token else ""
     if not token:
@@ -129,7 +129,7 @@ def token_of(settings: Settings) -> str:
     return token
 
 
-def create_bot(settings: Settings, desk: Any) -> NewsdeskBot:
+def create_bot(settings: BotSettings, desk: Any) -> NewsdeskBot:
     """The bot `newsdesk bot` runs, over `desk`; sets where discord.py connects."""
     point_at(settings)
     return NewsdeskBot(settings, desk)
@@ -162,7 +162,7 @@ async def start_bot(bot: NewsdeskBot) -> None:
         ) from None
 
 
-def run(settings: Settings) -> None:
+def run(settings: BotSettings) -> None:
     """`newsdesk bot`: check the settings, open the index, run the bot until interrupted."""
     token_of(settings)  # fail before loading the model
     if not logging.getLogger().handlers:  # the `newsdesk` CLI has configured logging already

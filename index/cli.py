@@ -1,7 +1,8 @@
-"""The `newsdesk` command: index, ask, sources, source, eval, bot.
+"""The core's commands: index, ask, sources, source, eval.
 
 Settings load here, when the program starts; errors of the core are mapped to messages and
-exit codes once, in `main`.
+exit codes once, in `main`. Front ends add their own commands through `main(extra=...)` (the
+`newsdesk` program adds `bot` in `bot.cli`); the core imports none of them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,15 +21,17 @@ from index.errors import NewsdeskError
 from index.models import Answer, Progress, ReindexSummary, SourceView
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from index.service import Newsdesk
 
 log = logging.getLogger(__name__)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+AddCommands = Callable[[Any], None]  # given the subparsers; adds commands to them
+
+
+def main(argv: list[str] | None = None, *, extra: AddCommands | None = None) -> int:
+    """Run one command; `extra` adds a front end's subcommands to the parser."""
+    args = _parser(extra).parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the local model never needs the hub
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
@@ -37,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     level = args.log_level or settings.core.log_level
     if (
-        args.command == "bot"
+        getattr(args, "service", False)
         and not args.log_level
         and "log_level" not in settings.core.model_fields_set
     ):
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsdesk", description=__doc__.splitlines()[0])
     p.add_argument("--env-file", default=".env", help="settings file (default: .env)")
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default: NEWSDESK_LOG_LEVEL)")
@@ -90,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("-k", type=int, default=5, help="k of hit@k (default 5)")
     s.set_defaults(func=cmd_eval)
 
-    s = sub.add_parser("bot", help="run the Discord bot")
-    s.set_defaults(func=cmd_bot)
+    if extra is not None:
+        extra(sub)
     return p
 
 
@@ -235,13 +239,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     print()
     for key, value in summary.items():
         print(f"{key:>20}: {value}")
-    return 0
-
-
-def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import run  # the Discord layer sits on top of the core, never the reverse
-
-    run(settings)
     return 0
 
 

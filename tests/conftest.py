@@ -57,7 +57,6 @@ def make_settings(
     from index.config import (
         ChromaSettings,
         CoreSettings,
-        DiscordSettings,
         OpenAISettings,
         Settings,
     )
@@ -66,7 +65,6 @@ def make_settings(
         core=CoreSettings(_env_file=None, index_dir=index_dir, articles_dir=articles_dir, **core),  # type: ignore[call-arg]
         openai=OpenAISettings(_env_file=None, **(openai or {})),  # type: ignore[call-arg]
         chroma=ChromaSettings(_env_file=None),  # type: ignore[call-arg]
-        discord=DiscordSettings(_env_file=None),  # type: ignore[call-arg]
     )
 
 

@@ -12,14 +12,8 @@ from typing import Any
 import pytest
 
 from bot.app import NewsdeskBot, create_bot, start_bot
-from index.config import (
-    DEMO_ARTICLES_DIR,
-    ChromaSettings,
-    CoreSettings,
-    DiscordSettings,
-    OpenAISettings,
-    Settings,
-)
+from bot.config import BotSettings, DiscordSettings
+from index.config import DEMO_ARTICLES_DIR, ChromaSettings, CoreSettings, OpenAISettings
 from tests.fakediscord import FakeDiscord
 
 READY_SECONDS = 15.0
@@ -29,9 +23,9 @@ QUESTION = "What did Rutte say about defense spending?"
 
 def settings_for(
     index_dir: Path, articles_dir: Path = DEMO_ARTICLES_DIR, **discord: Any
-) -> Settings:
+) -> BotSettings:
     """Settings that ignore the environment and `.env`: demo corpus, no LLM, embedded Chroma."""
-    return Settings(
+    return BotSettings(
         core=CoreSettings(_env_file=None, index_dir=index_dir, articles_dir=articles_dir),
         openai=OpenAISettings(_env_file=None, api_key=None, base_url=None),
         chroma=ChromaSettings(_env_file=None, host=None),
@@ -114,7 +108,7 @@ class BotRunner:
         self.index_dir = index_dir
         self._running: list[tuple[NewsdeskBot, asyncio.Task[None]]] = []
 
-    def settings(self, **discord: Any) -> Settings:
+    def settings(self, **discord: Any) -> BotSettings:
         values: dict[str, Any] = {
             "token": self.fake.token,
             "api_base_url": self.fake.api_base_url,

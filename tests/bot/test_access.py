@@ -16,7 +16,7 @@ from bot.access import (
     clean_question,
     is_admin,
 )
-from index.config import DiscordSettings
+from bot.config import DiscordSettings
 
 
 def test_clean_question_collapses_whitespace_and_refuses_empty_and_long():

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 import prompts
-from index.config import ChromaSettings, CoreSettings, DiscordSettings, OpenAISettings, Settings
+from index.config import ChromaSettings, CoreSettings, OpenAISettings, Settings
 from index.llm import LLMAnswerer, LLMError, build_messages, neutralize
 from index.models import Passage
 from tests.fakes.openai_server import FakeOpenAI, Reply, quote_first_passage
@@ -422,7 +422,6 @@ def settings_with(api_key: str | None, base_url: str | None = None) -> Settings:
             base_url=base_url,
         ),
         chroma=ChromaSettings(_env_file=None),  # type: ignore[call-arg]
-        discord=DiscordSettings(_env_file=None),  # type: ignore[call-arg]
     )
 
 
