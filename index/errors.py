@@ -21,10 +21,11 @@ class SourceNotFound(NewsdeskError):
 
 
 class ReindexInProgress(NewsdeskError):
-    """A reindex was asked for while one is running."""
+    """A reindex was asked for while one is running (here, or in `holder`)."""
 
-    def __init__(self) -> None:
-        super().__init__("A reindex is already running; try again when it has finished.")
+    def __init__(self, holder: str | None = None) -> None:
+        where = f" ({holder})" if holder else ""
+        super().__init__(f"A reindex is already running{where}; try again when it has finished.")
 
 
 class ReindexFailed(NewsdeskError):
@@ -33,3 +34,7 @@ class ReindexFailed(NewsdeskError):
 
 class StoreUnavailable(NewsdeskError):
     """The vector store (e.g. a Chroma server) cannot be reached."""
+
+
+class StoreDamaged(NewsdeskError):
+    """The index's files are damaged; a full reindex builds a fresh one."""

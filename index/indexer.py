@@ -8,6 +8,7 @@ it is complete (see `store`), so a failure half-way leaves the previous index se
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from index.articles import Article, read_dir
 from index.chunking import Chunk, Chunker
 from index.errors import ReindexFailed
 from index.models import Progress, ReindexSummary
-from index.store import ArticleRecord, ChunkRecord, Generation, Store
+from index.store import HEARTBEAT_SECONDS, ArticleRecord, ChunkRecord, Generation, Store, disk_full
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,15 @@ class Indexer:
         max_file_bytes: int,
         full: bool = False,
         progress: ProgressFn | None = None,
+        follow_links: bool = False,
     ) -> ReindexSummary:
         t0 = time.perf_counter()
         report = progress or (lambda p: None)
-        read = read_dir(articles_dir, max_file_bytes=max_file_bytes)
+        read = read_dir(articles_dir, max_file_bytes=max_file_bytes, follow_links=follow_links)
+        try:  # builds left by dead processes go now, not after hours
+            self.store.collect(self.store.serving_names())
+        except Exception as exc:
+            log.warning("could not look for abandoned builds: %s", exc)
         report(Progress("reading", len(read.articles), len(read.articles)))
         summary = ReindexSummary(skipped=read.skipped)
 
@@ -84,24 +90,60 @@ class Indexer:
             report(Progress("done", 1, 1))
             return summary
 
-        gen = self.store.create(self.info)
+        try:
+            gen = self.store.create(self.info)
+        except Exception as exc:
+            raise self._failed(exc) from exc
+        stop = threading.Event()
+        beating = threading.Thread(
+            target=self._heartbeat, args=(gen, stop), name="newsdesk-build-heartbeat", daemon=True
+        )
+        beating.start()
         try:
             if current is not None and kept:
                 self._carry_over(current, gen, kept)
             summary.chunks_embedded = self._embed_articles(gen, changed, report)
             summary.chunks_total = gen.chunks.count()
             self.store.publish(gen)
-        except BaseException as exc:
+        except Exception as exc:
+            self._stop(stop, beating)
             self.store.drop(gen.name)
-            log.exception("reindex failed; the previous index keeps serving")
-            raise ReindexFailed(
-                f"reindex failed ({exc}); the previous index keeps serving"
-            ) from exc
+            raise self._failed(exc) from exc
+        except BaseException:  # Ctrl-C, SystemExit: not a failure, but leave nothing behind
+            self._stop(stop, beating)
+            self.store.drop(gen.name)
+            log.warning("reindex interrupted; the previous index keeps serving")
+            raise
+        self._stop(stop, beating)
         summary.generation = gen.name
         summary.seconds = time.perf_counter() - t0
         report(Progress("done", 1, 1))
         log.info("reindex: %s", summary.line())
         return summary
+
+    def _failed(self, exc: Exception) -> ReindexFailed:
+        if disk_full(exc, self.store.location):
+            where = self.store.location or "the index folder"
+            log.error("reindex failed: no space left in %s: %s", where, exc)
+            return ReindexFailed(
+                f"reindex failed: no space left in {where}; free some space and run it again "
+                "(the previous index keeps serving)"
+            )
+        log.error("reindex failed; the previous index keeps serving", exc_info=exc)
+        return ReindexFailed(f"reindex failed ({exc}); the previous index keeps serving")
+
+    def _heartbeat(self, gen: Generation, stop: threading.Event) -> None:
+        """Mark the build alive every HEARTBEAT_SECONDS, so others do not take it as dead."""
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self.store.beat(gen)
+            except Exception as exc:
+                log.debug("build heartbeat failed: %s", exc)
+
+    @staticmethod
+    def _stop(stop: threading.Event, beating: threading.Thread) -> None:
+        stop.set()
+        beating.join(timeout=HEARTBEAT_SECONDS)
 
     def _compatible(self, gen: Generation) -> bool:
         return all(gen.info.get(k) == v for k, v in self.info.items())

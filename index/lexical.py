@@ -170,7 +170,13 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str]) -> None:
         self.size = len(texts)
         self._bm25 = bm25s.BM25()
-        corpus = [terms(t) or ["\u2205"] for t in texts]
+        seen: set[str] = set()  # every folded word of the passages, stopwords and all
+        corpus = []
+        for t in texts:
+            ws = words(t)
+            seen.update(ws)
+            corpus.append([normalize_word(w) for w in ws if w not in STOPWORDS] or ["\u2205"])
+        self.words = frozenset(seen)
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._vocab: dict[str, int] = dict(self._bm25.vocab_dict) if corpus else {}

@@ -15,20 +15,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chromadb.errors import NotFoundError
+import httpx
+from chromadb.errors import InternalError, NotFoundError
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from index import guard
 from index.chunking import Chunker
 from index.config import Settings
 from index.embedding import make_embedder, model_key
-from index.errors import IndexNotBuilt, ReindexInProgress, SourceNotFound
+from index.errors import (
+    IndexNotBuilt,
+    ReindexInProgress,
+    SourceNotFound,
+    StoreDamaged,
+    StoreUnavailable,
+)
 from index.extract import Extractor, refusal, sentences_of
 from index.indexer import Indexer
+from index.lease import ReindexLease
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
 from index.question import analyze
 from index.retrieval import Snapshot
-from index.store import Store, connect
+from index.store import Store, connect, describe_location
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,24 +75,51 @@ class Newsdesk:
         self._swap_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._checked = time.monotonic()
-        self._snapshot = Snapshot(store.current(), embedder)
+        self.damaged: StoreDamaged | None = None  # set when the serving index cannot be read
+        self._snapshot = self._load_first()
         self._warm_up()
+
+    def _load_first(self) -> Snapshot:
+        """The current generation; if its files are damaged, an empty snapshot and a message
+        (a full reindex builds a fresh generation without reading the damaged one)."""
+        try:
+            return self._load(self.store.current())
+        except StoreDamaged as exc:
+            log.error("%s", exc)
+            self.damaged = exc
+            return Snapshot(None, self.embedder)
+
+    def _load(self, gen: Any) -> Snapshot:
+        try:
+            return Snapshot(gen, self.embedder)
+        except InternalError as exc:
+            raise self._damage(exc) from exc
+
+    def _damage(self, exc: Exception) -> StoreDamaged:
+        reason = str(exc).split(":")[-1].strip() or type(exc).__name__
+        return StoreDamaged(
+            f"the index in {self.store.location or 'the Chroma store'} is damaged ({reason}); "
+            "rebuild it with `newsdesk index --full` (or `/reindex full:True` in Discord)"
+        )
 
     def _warm_up(self) -> None:
         """Load lazily loaded parts now, so the first question is as fast as the rest."""
         self.embedder.get_query_embedding("warm up")
         analyze("What did the minister say about the talks?")
         sentences_of("Warm up. Done.")
+        guard.warm_up()
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: BaseEmbedding | None = None) -> Newsdesk:
-        """Load the embedding model, connect to the store, and load the current index."""
+        """Load the embedding model, connect to the store, and load the current index.
+
+        `embedder` replaces the configured model (tests pass a counting or failing one)."""
         llm = None
         if settings.llm_enabled:
             from index.llm import LLMAnswerer
 
             llm = LLMAnswerer.from_settings(settings)
-        store = Store(connect(settings))
+        store = Store(connect(settings), location=describe_location(settings))
         return cls(settings, embedder=embedder or make_embedder(settings), store=store, llm=llm)
 
     # -- serving ----------------------------------------------------------------------------
@@ -112,7 +148,8 @@ class Newsdesk:
         with self._refresh_lock:
             current = self.store.current()
             if current is None or current.name != self._snapshot.name:
-                self._swap(Snapshot(current, self.embedder))
+                self._swap(self._load(current))
+                self.damaged = None
 
     def _refresh_in_background(self) -> None:
         if self._refresh_lock.locked():
@@ -133,11 +170,21 @@ class Newsdesk:
         """Run `work` on the serving snapshot; if its generation was dropped meanwhile (another
         process reindexed twice), load the current one and run it again."""
         try:
-            return work(self.snapshot)
-        except NotFoundError:
-            log.info("the served index generation is gone; loading the current one")
-            self.refresh()
-            return work(self._snapshot)
+            try:
+                return work(self.snapshot)
+            except NotFoundError:
+                log.info("the served index generation is gone; loading the current one")
+                self.refresh()
+                return work(self._snapshot)
+        except (httpx.TransportError, ConnectionError) as exc:
+            raise self._unreachable(exc) from exc
+
+    def _unreachable(self, exc: Exception) -> StoreUnavailable:
+        log.warning("the Chroma store is unreachable: %s", exc)
+        where = self.store.location or "the configured address"
+        return StoreUnavailable(
+            f"the Chroma server at {where} is unreachable; answers resume when it is back"
+        )
 
     @property
     def reindexing(self) -> bool:
@@ -164,6 +211,7 @@ class Newsdesk:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer `question` from the articles, quoting them."""
+        question = guard.clean(question)
         return self._serving(lambda snap: self._ask(snap, question, offline, on_token))
 
     def _ask(
@@ -175,7 +223,10 @@ class Newsdesk:
     ) -> Answer:
         t0 = time.perf_counter()
         if snap.empty:
-            raise IndexNotBuilt()
+            raise self.damaged or IndexNotBuilt()
+        turned_down = guard.check(question, snap.lexical)
+        if turned_down is not None:
+            return turned_down
         q = analyze(question)
         k = self.settings.core.top_k
         candidates, timings = snap.search(
@@ -291,17 +342,32 @@ class Newsdesk:
         if not self._reindex_lock.acquire(blocking=False):
             raise ReindexInProgress()
         try:
-            summary = self._indexer.reindex(
-                articles_dir or self.settings.core.articles_dir,
-                max_file_bytes=int(self.settings.core.max_file_mb * 1_000_000),
-                full=full,
-                progress=progress,
-            )
+            with ReindexLease(self.settings.core.index_dir):  # and one across processes
+                summary = self._reindex(full, articles_dir, progress)
             if summary.generation != self._snapshot.name:
                 self.refresh()
             return summary
         finally:
             self._reindex_lock.release()
+
+    def _reindex(
+        self,
+        full: bool,
+        articles_dir: Path | None,
+        progress: Callable[[Progress], None] | None,
+    ) -> ReindexSummary:
+        try:
+            return self._indexer.reindex(
+                articles_dir or self.settings.core.articles_dir,
+                max_file_bytes=int(self.settings.core.max_file_mb * 1_000_000),
+                full=full,
+                progress=progress,
+                follow_links=self.settings.core.follow_links,
+            )
+        except InternalError as exc:  # reading the serving generation failed
+            raise self._damage(exc) from exc
+        except (httpx.TransportError, ConnectionError) as exc:
+            raise self._unreachable(exc) from exc
 
     def close(self) -> None:
         """Release what the process holds (nothing needs flushing: Chroma writes through)."""

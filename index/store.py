@@ -12,11 +12,16 @@ Chroma never embeds anything here: every write and query passes vectors.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import os
+import shutil
+import socket
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import chromadb
@@ -32,7 +37,11 @@ log = logging.getLogger(__name__)
 PAGE = 2000  # records per Chroma get/add call
 CURRENT = "current"
 RETIRED_GRACE = 120.0  # seconds a replaced generation stays for readers that still serve it
-ABANDONED_AFTER = 6 * 3600.0  # seconds after which an unpublished build is taken as abandoned
+ABANDONED_AFTER = 6 * 3600.0  # seconds after which a build without an owner is abandoned
+HEARTBEAT_SECONDS = 10.0  # how often a build in progress says it is alive
+STALE_AFTER = 120.0  # seconds without a heartbeat after which a build is dead
+LOW_SPACE_BYTES = 64 * 1024 * 1024  # below this free space, a write failure is taken as disk full
+HOST = socket.gethostname()
 _ARTICLE_FIELDS = ("file", "title", "outlet", "author", "date", "url")
 
 
@@ -56,6 +65,12 @@ def connect(settings: Settings) -> ClientAPI:
     except Exception as exc:
         where = f"{c.host}:{c.port}" if c.host else str(settings.core.index_dir)
         raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+def describe_location(settings: Settings) -> str:
+    """Where the index lives, for messages: HOST:PORT of a server, or the index folder."""
+    c = settings.chroma
+    return f"{c.host}:{c.port}" if c.host else str(settings.core.index_dir)
 
 
 @dataclass(frozen=True)
@@ -89,9 +104,12 @@ class Generation:
 class Store:
     """Generations of the index in one Chroma database, under a name prefix."""
 
-    def __init__(self, client: ClientAPI, prefix: str = "newsdesk") -> None:
+    def __init__(
+        self, client: ClientAPI, prefix: str = "newsdesk", *, location: str | None = None
+    ) -> None:
         self.client = client
         self.prefix = prefix
+        self.location = location  # the index folder (embedded) or "HOST:PORT" (server)
         self._meta = client.get_or_create_collection(f"{prefix}-meta", embedding_function=None)
 
     # -- the pointer ------------------------------------------------------------------------
@@ -100,6 +118,14 @@ class Store:
         got = self._meta.get(ids=[CURRENT], include=["metadatas"])
         metas = got.get("metadatas") or []
         return str(metas[0]["generation"]) if metas and metas[0] else None
+
+    def serving_names(self) -> set[str]:
+        """The current generation and the one it replaced (readers may still use both)."""
+        got = self._meta.get(ids=[CURRENT], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        if not metas or not metas[0]:
+            return set()
+        return {str(metas[0]["generation"]), str(metas[0].get("previous") or "")} - {""}
 
     def current(self) -> Generation | None:
         name = self.current_name()
@@ -115,7 +141,14 @@ class Store:
     def create(self, info: dict[str, Any]) -> Generation:
         """New, empty collections for a generation that is not yet current."""
         name = time.strftime("g%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
-        meta = {**info, "created": time.time()}
+        now = time.time()
+        meta = {
+            **info,
+            "created": now,
+            "owner_host": HOST,
+            "owner_pid": os.getpid(),
+            "heartbeat": now,
+        }
         cfg: Any = {"hnsw": {"space": "cosine"}}
         chunks = self.client.create_collection(
             f"{self.prefix}-{name}-chunks",
@@ -146,21 +179,36 @@ class Store:
         )
         self.collect(keep={gen.name, previous or ""}, now=now)
 
-    def collect(self, keep: set[str], now: float) -> None:
-        """Drop generations retired more than RETIRED_GRACE ago, and builds abandoned for
-        longer than ABANDONED_AFTER (a build in progress in another process is left alone)."""
+    def beat(self, gen: Generation) -> None:
+        """Say that the build `gen` is alive (see `collect`)."""
+        gen.info["heartbeat"] = time.time()
+        gen.chunks.modify(metadata=dict(gen.info))
+
+    def collect(self, keep: set[str], now: float | None = None) -> None:
+        """Drop generations retired more than RETIRED_GRACE ago and builds whose owner is
+        gone: its process ended (same host) or its heartbeat stopped STALE_AFTER ago. A build
+        in progress in a live process, even one that has created only half of its pair, is
+        left alone."""
+        now = time.time() if now is None else now
         for name in self.generation_names() - keep:
+            info = self._info(name)
+            if info is None:
+                continue  # unreadable now; looked at again next time
+            if _droppable(info, now):
+                log.info("dropping generation %s (%s)", name, _why(info, now))
+                self.drop(name)
+
+    def _info(self, name: str) -> dict[str, Any] | None:
+        """The metadata of generation `name`, from whichever of its collections exists."""
+        for kind in ("chunks", "articles"):
             try:
-                info = self.open(name).info
-            except Exception:  # half of a pair: nothing can serve it
-                self.drop(name)
-                continue
-            retired = info.get("retired")
-            created = float(info.get("created", 0))
-            if (retired is not None and now - float(retired) > RETIRED_GRACE) or (
-                retired is None and now - created > ABANDONED_AFTER
-            ):
-                self.drop(name)
+                col = self.client.get_collection(
+                    f"{self.prefix}-{name}-{kind}", embedding_function=None
+                )
+                return dict(col.metadata or {})
+            except Exception as exc:
+                log.debug("cannot open %s-%s: %s", name, kind, exc)
+        return None
 
     def drop(self, name: str) -> None:
         for kind in ("chunks", "articles"):
@@ -266,6 +314,52 @@ class Store:
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
+
+
+def _droppable(info: dict[str, Any], now: float) -> bool:
+    retired = info.get("retired")
+    if retired is not None:
+        return now - float(retired) > RETIRED_GRACE
+    if "heartbeat" not in info:  # built before owners were recorded
+        return now - float(info.get("created", 0)) > ABANDONED_AFTER
+    if info.get("owner_host") == HOST and not _alive(int(info.get("owner_pid", 0))):
+        return True
+    return now - float(info["heartbeat"]) > STALE_AFTER
+
+
+def _why(info: dict[str, Any], now: float) -> str:
+    if info.get("retired") is not None:
+        return "replaced"
+    if info.get("owner_host") == HOST and not _alive(int(info.get("owner_pid", 0))):
+        return f"its build process {info.get('owner_pid')} is gone"
+    return "its build stopped"
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def disk_full(exc: BaseException, location: str | None) -> bool:
+    """Whether `exc` (or what caused it) says the disk under `location` is full."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        text = str(seen).lower()
+        if "no space left" in text or "disk is full" in text:
+            return True
+        if "compaction" in text and location and Path(location).is_dir():
+            return shutil.disk_usage(location).free < LOW_SPACE_BYTES
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _vectors(rows: Any) -> Any:

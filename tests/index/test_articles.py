@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import ArticleError, read_dir
+from index.articles import read_dir
+from index.errors import ConfigError
 from tests.conftest import DEMO_ARTICLES
 
 BODY = "The minister said on Monday that the talks would continue next week in Brussels.\n"
@@ -130,7 +131,7 @@ def test_duplicate_ids_keep_the_first(tmp_path: Path) -> None:
 
 
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ArticleError, match="does not exist"):
+    with pytest.raises(ConfigError, match="does not exist"):
         read_dir(tmp_path / "nope", max_file_bytes=1000)
 
 

@@ -20,6 +20,8 @@ FILLED = {
     "refusal": set(),
     "refusal_speaker": {"speaker"},
     "reported": {"refusal", "quotes"},
+    "refusal_language": set(),
+    "refusal_nonsense": set(),
 }
 
 
