@@ -6,6 +6,7 @@ reindex never blocks the next one. The file names the process that holds it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -35,8 +36,11 @@ class ReindexLease:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
             os.close(fd)
             raise ReindexInProgress(f"process {holder}" if holder else None) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:  # who holds it is for messages only: a full disk must not stop the reindex here
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError as exc:
+            log.debug("could not note the lease holder: %s", exc)
         self._fd = fd
         return self
 
@@ -47,7 +51,8 @@ class ReindexLease:
         tb: TracebackType | None,
     ) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

@@ -65,7 +65,7 @@ def test_incremental_reindex_embeds_only_what_changed(
     assert first.chunks_embedded == first.chunks_total > 5
 
     counting = CountingEmbedder(local_model)
-    desk._indexer.embedder = counting  # type: ignore[assignment]
+    desk = Newsdesk.open(desk.settings, embedder=counting)  # type: ignore[arg-type]
     again = desk.reindex()
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 5)
     assert again.chunks_embedded == 0 and counting.embedded == 0
@@ -101,9 +101,9 @@ def test_failed_reindex_leaves_the_previous_index_serving(
     generation = desk.store.current_name()
     for path in corpus.glob("*.txt"):
         path.write_text(path.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
-    desk._indexer.embedder = CountingEmbedder(local_model, fail_after=4)  # type: ignore[assignment]
+    failing = Newsdesk.open(desk.settings, embedder=CountingEmbedder(local_model, fail_after=4))  # type: ignore[arg-type]
     with pytest.raises(ReindexFailed, match="previous index keeps serving"):
-        desk.reindex()
+        failing.reindex()
     assert desk.store.current_name() == generation
     assert desk.store.generation_names() == {generation}  # the half-built one is gone
     after = desk.ask("What did Rutte say about Dodik?", offline=True)
@@ -122,7 +122,7 @@ def test_one_reindex_at_a_time_and_answers_keep_flowing(
         "Extra article text about the summit in Vienna next month.\n", encoding="utf-8"
     )
     gate = threading.Event()
-    desk._indexer.embedder = CountingEmbedder(local_model, stall=gate)  # type: ignore[assignment]
+    desk = Newsdesk.open(desk.settings, embedder=CountingEmbedder(local_model, stall=gate))  # type: ignore[arg-type]
     worker = threading.Thread(target=desk.reindex)
     worker.start()
     try:
