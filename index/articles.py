@@ -226,7 +226,7 @@ def _decode(data: bytes) -> str:
             try:
                 return data.decode(codec)
             except UnicodeDecodeError:
-                raise ArticleError(f"broken {codec.upper()} text; save it as UTF-8") from None
+                break  # a mark by chance: judged as bytes below
     head = data[:8192]
     if b"\x00" in head:
         wide = _utf16_without_bom(data)

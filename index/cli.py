@@ -134,11 +134,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             question = _question_from_line(line)
             if question is None:
                 continue
-            try:
-                row = desk.ask(question, offline=args.offline).to_dict()
-            except NewsdeskError as exc:
-                row = {"question": question, "error": str(exc)}
-            print(json.dumps(row, ensure_ascii=False), flush=True)
+            print(_jsonl_answer(desk, question, args.offline), flush=True)
         return 0
     if not args.question or not args.question.strip():
         print(
@@ -153,6 +149,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(render_answer(answer))
     return 0
+
+
+def _jsonl_answer(desk: Newsdesk, question: str, offline: bool) -> str:
+    """One line of `ask --jsonl`: the answer, or {"question", "error"}; never raises."""
+    try:
+        row: dict[str, Any] = desk.ask(question, offline=offline).to_dict()
+    except NewsdeskError as exc:
+        row = {"question": question, "error": str(exc)}
+    except Exception as exc:  # one question's failure must not end the batch
+        log.exception("ask --jsonl: question failed")
+        row = {"question": question, "error": f"unexpected error ({type(exc).__name__}: {exc})"}
+    try:
+        return json.dumps(row, ensure_ascii=False)
+    except UnicodeEncodeError:
+        return json.dumps(row)
 
 
 def _question_from_line(line: str) -> str | None:

@@ -117,3 +117,39 @@ def test_bad_settings_and_empty_question_are_clear(workspace: tuple[Path, dict[s
     assert bad.returncode == 2 and "invalid settings" in bad.stderr
     empty = _run(["ask", "  "], root, env)
     assert empty.returncode == 2 and "give a question" in empty.stderr
+
+
+def test_ask_jsonl_goes_on_past_a_bad_line(workspace: tuple[Path, dict[str, str]]) -> None:
+    root, env = workspace
+    questions = (
+        '"What did Rutte say \\ud800about Dodik?"\n[1, 2]\nWhat did Rutte say about Dodik?\n'
+    )
+    done = _run(["ask", "--jsonl"], root, env, stdin=questions)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["question"] == "What did Rutte say about Dodik?" and not rows[0]["refused"]
+    assert rows[2]["citations"] == rows[0]["citations"]
+
+
+def test_a_missing_articles_folder_is_one_line(workspace: tuple[Path, dict[str, str]]) -> None:
+    root, env = workspace
+    done = _run(["index", "--articles", str(root / "no-such-folder")], root, env)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "NEWSDESK_ARTICLES_DIR" in done.stderr
+
+
+def test_the_bot_command_lives_in_the_bot_package(workspace: tuple[Path, dict[str, str]]) -> None:
+    root, env = workspace
+    core = _run(["--help"], root, env)
+    assert core.returncode == 0 and "bot" not in core.stdout.split("positional")[0].split("{")[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "bot"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and "DISCORD_TOKEN is not set" in done.stderr
