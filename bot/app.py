@@ -54,6 +54,9 @@ class NewsdeskBot(commands.Bot):
         self.desk = desk
         cfg = settings.discord
         self.cooldown = Cooldown(cfg.cooldown_questions, cfg.cooldown_seconds)
+        # /source, /sources and the source and page buttons share one limit per user
+        self.lookups = Cooldown(cfg.lookup_cooldown_uses, cfg.lookup_cooldown_seconds)
+        self.suggestions = Cooldown(1, cfg.autocomplete_seconds)  # fresh autocompletes
         self.slots = AnswerSlots(cfg.max_concurrent_answers)
         self.answers: OrderedDict[int, Answer] = OrderedDict()  # by the bot's message id
         self.last_answer: OrderedDict[int, Answer] = OrderedDict()  # by channel id

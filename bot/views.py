@@ -69,6 +69,7 @@ class SourceButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: NewsdeskBot = interaction.client
         try:
+            bot.lookups.hit(interaction.user.id)
             await interaction.response.defer(ephemeral=True, thinking=True)
             article_id = await bot.run_blocking(self._article_id, bot)
             view = await bot.run_blocking(bot.desk.source, article_id)
@@ -122,6 +123,7 @@ class PageButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: NewsdeskBot = interaction.client
         try:
+            bot.lookups.hit(interaction.user.id)
             articles = await bot.run_blocking(bot.desk.sources)
             embed, view = sources_message(articles, self.page)
             await interaction.response.edit_message(

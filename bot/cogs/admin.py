@@ -93,6 +93,10 @@ class Admin(commands.Cog):
             log.warning("reindex failed: %s", exc)
             await self._final(interaction, f"Reindex failed: {exc}")
             return
+        except Exception as exc:  # the reply always ends with the outcome
+            log.exception("reindex failed unexpectedly")
+            await self._final(interaction, f"Reindex failed: {type(exc).__name__}: {exc}")
+            return
         finally:
             relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

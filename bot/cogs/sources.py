@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.access import OnCooldown
 from bot.app import NewsdeskBot
 from bot.views import sources_message
 from index.errors import SourceNotFound
 from index.models import Citation, SourceView
 
+SUGGESTIONS_KEPT = 1000  # users whose last suggestions are kept for keystrokes in a window
 _CITATION_NUMBER = re.compile(r"\[?(\d{1,3})\]?")
 
 
@@ -22,6 +25,7 @@ class Sources(commands.Cog):
 
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
+        self._suggested: OrderedDict[int, list[app_commands.Choice[str]]] = OrderedDict()
 
     @app_commands.command(name="source")
     @app_commands.describe(
@@ -29,6 +33,7 @@ class Sources(commands.Cog):
     )
     async def source(self, interaction: discord.Interaction, ref: str) -> None:
         """Show a source: a cited passage in its article, or an article."""
+        self.bot.lookups.hit(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         citation = self._citation(interaction.channel_id, ref)
         if citation is not None:
@@ -72,6 +77,10 @@ class Sources(commands.Cog):
     async def source_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        try:  # a keystroke each: score the articles at most once per window per user
+            self.bot.suggestions.hit(interaction.user.id)
+        except OnCooldown:
+            return self._suggested.get(interaction.user.id, [])
         choices: list[app_commands.Choice[str]] = []
         answer = self.bot.last_answer.get(interaction.channel_id or 0)
         needle = current.strip().lower()
@@ -86,11 +95,15 @@ class Sources(commands.Cog):
             if len(a.id) <= render.CHOICE_NAME_CHARS:
                 name = render.truncate(a.label(), render.CHOICE_NAME_CHARS)
                 choices.append(app_commands.Choice(name=name, value=a.id))
+        self._suggested[interaction.user.id] = choices[: render.AUTOCOMPLETE_CHOICES]
+        while len(self._suggested) > SUGGESTIONS_KEPT:
+            self._suggested.popitem(last=False)
         return choices[: render.AUTOCOMPLETE_CHOICES]
 
     @app_commands.command(name="sources")
     async def sources(self, interaction: discord.Interaction) -> None:
         """List the indexed articles."""
+        self.bot.lookups.hit(interaction.user.id)
         articles = await self.bot.run_blocking(self.bot.desk.sources)
         embed, view = sources_message(articles, 0)
         await interaction.response.send_message(

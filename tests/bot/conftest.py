@@ -117,6 +117,8 @@ class BotRunner:
             "admin_role_ids": [self.fake.admin_role_id],
             "guild_ready_timeout": 0.1,
             "cooldown_seconds": 0,
+            "lookup_cooldown_seconds": 0,
+            "autocomplete_seconds": 0,
         }
         values.update(discord)
         return settings_for(self.index_dir, **values)
