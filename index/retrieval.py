@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from threading import Lock
 
+import httpx
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.lexical import LexicalIndex, terms
@@ -104,8 +105,12 @@ class Snapshot:
         vector = self.embedder.get_query_embedding(question)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        dense = Store.query(self.gen, vector, CANDIDATES, len(self.chunks)) if self.gen else []
-        timings["dense"] = (time.perf_counter() - t) * 1000
+        try:
+            dense = Store.query(self.gen, vector, CANDIDATES, len(self.chunks)) if self.gen else []
+            timings["dense"] = (time.perf_counter() - t) * 1000
+        except (httpx.TransportError, ConnectionError) as exc:  # BM25 alone meanwhile
+            log.warning("dense search unavailable, keyword search only: %s", exc)
+            dense = []
         t = time.perf_counter()
         qterms = list(query_terms) if query_terms is not None else terms(question)
         lexical = self.lexical.top(qterms, CANDIDATES)

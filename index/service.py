@@ -181,10 +181,10 @@ class Newsdesk:
 
     def _unreachable(self, exc: Exception) -> StoreUnavailable:
         log.warning("the Chroma store is unreachable: %s", exc)
-        where = self.store.location or "the configured address"
-        return StoreUnavailable(
-            f"the Chroma server at {where} is unreachable; answers resume when it is back"
-        )
+        return StoreUnavailable(f"{self._unreachable_text()}; answers resume when it is back")
+
+    def _unreachable_text(self) -> str:
+        return f"the Chroma server at {self.store.location or 'its address'} is unreachable"
 
     @property
     def reindexing(self) -> bool:
@@ -249,6 +249,8 @@ class Newsdesk:
         answer.retrieved = passages
         answer.timings_ms = {**timings, **answer.timings_ms}
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
+        if "dense" not in timings:  # the store did not answer: keyword search alone
+            answer.verification.append(f"{self._unreachable_text()}; answered by keyword search")
         self._check_quotes(answer, snap)
         return answer
 
