@@ -111,6 +111,8 @@ def _open(settings: Settings, *, build_if_empty: bool = True) -> Newsdesk:
     from index.service import Newsdesk
 
     desk = Newsdesk.open(settings)
+    if build_if_empty and desk.damaged is not None:
+        raise desk.damaged
     if build_if_empty and desk.snapshot.empty:
         print(f"No index yet: indexing {settings.core.articles_dir} first.", file=sys.stderr)
         _print_summary(desk.reindex(progress=_progress_bar()), as_json=False, out=sys.stderr)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 ENGLISH = "en"
 MIN_WORDS_FOR_LANGUAGE = 3  # shorter questions are too short to tell their language by
+WORDLIST = "small"  # wordfreq's lists of each language's commonest words (~1 MB each)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -75,7 +76,10 @@ def _english(question: str, lexical: LexicalIndex) -> bool:
     ]
     if not unknown or len(tokens) < MIN_WORDS_FOR_LANGUAGE:
         return True
-    scores = {lang: sum(zipf_frequency(t, lang) for t in tokens) for lang in _languages()}
+    scores = {
+        lang: sum(zipf_frequency(t, lang, wordlist=WORDLIST) for t in tokens)
+        for lang in _languages()
+    }
     best = max(scores, key=lambda lang: scores[lang])
     return best == ENGLISH or scores[best] <= scores[ENGLISH]
 
@@ -86,7 +90,7 @@ def _languages() -> tuple[str, ...]:
     usable = []
     for lang in sorted(available_languages("small")):
         try:
-            zipf_frequency("a", lang)
+            zipf_frequency("a", lang, wordlist=WORDLIST)
         except Exception as exc:  # e.g. Japanese needs MeCab
             log.debug("no word frequencies for %s: %s", lang, exc)
             continue

@@ -358,6 +358,8 @@ class Newsdesk:
         articles_dir: Path | None,
         progress: Callable[[Progress], None] | None,
     ) -> ReindexSummary:
+        if self.damaged is not None and not full:
+            raise self.damaged  # an incremental reindex would read the damaged generation
         try:
             return self._indexer.reindex(
                 articles_dir or self.settings.core.articles_dir,

@@ -207,5 +207,7 @@ def test_a_damaged_index_says_where_and_how_to_fix_it_and_full_rebuilds(
     desk = Newsdesk.open(make_settings(tmp_path / "index", corpus), embedder=local_model)
     with pytest.raises(StoreDamaged, match=r"index in .*index is damaged.*index --full"):
         desk.ask(QUESTION, offline=True)
+    with pytest.raises(StoreDamaged, match="index --full"):
+        desk.reindex()  # incremental would read the damaged generation
     desk.reindex(full=True)
     assert not desk.ask(QUESTION, offline=True).refused
