@@ -17,9 +17,11 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.articles import Article, read_dir
+from index.attribution import ATTRIBUTION_VERSION
 from index.chunking import Chunk, Chunker
 from index.errors import ReindexFailed
 from index.models import Progress, ReindexSummary
+from index.quotes import annotation_json
 from index.store import ArticleRecord, ChunkRecord, Generation, Store
 
 log = logging.getLogger(__name__)
@@ -39,13 +41,22 @@ class Indexer:
     """Builds generations of the index from an articles directory."""
 
     def __init__(
-        self, store: Store, embedder: BaseEmbedding, chunker: Chunker, info: dict[str, Any]
+        self,
+        store: Store,
+        embedder: BaseEmbedding,
+        chunker: Chunker,
+        info: dict[str, Any],
+        *,
+        annotate: bool = True,
     ):
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
+        self.annotate = annotate  # who-said-what annotation of each article (index.quotes)
         # What the vectors and chunks depend on; a different value forces a full rebuild.
         self.info = {**info, "pipeline": PIPELINE_VERSION}
+        if annotate:
+            self.info["attribution"] = ATTRIBUTION_VERSION
 
     def reindex(
         self,
@@ -150,8 +161,9 @@ class Indexer:
             i += len(chunks)
             for c, v in zip(chunks, vecs, strict=True):
                 chunk_records.append(ChunkRecord(c.id, c.article_id, c.start, c.end, c.text, v))
+            quotes = annotation_json(article.text) if self.annotate else ""
             article_records.append(
-                ArticleRecord(article.ref, article.text, article.source_hash, _mean(vecs))
+                ArticleRecord(article.ref, article.text, article.source_hash, _mean(vecs), quotes)
             )
         Store.add_chunks(gen, chunk_records)
         Store.add_articles(gen, article_records)

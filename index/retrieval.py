@@ -19,6 +19,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.lexical import LexicalIndex, terms
 from index.models import ArticleRef, Passage
+from index.quotes import QuoteIndex
 from index.store import Generation, Store
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class Snapshot:
                 for r in Store.iter_chunks(gen)
             ]
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        # who said what: the quote annotation stored with this generation's articles
+        self.quotes = QuoteIndex(Store.article_quotes(gen)) if gen is not None else QuoteIndex({})
         titles = [
             self.articles[c.article_id].title if c.article_id in self.articles else None
             for c in self.chunks

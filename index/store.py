@@ -74,6 +74,7 @@ class ArticleRecord:
     text: str
     source_hash: str
     embedding: Sequence[float]
+    quotes: str = ""  # the article's quote annotation (JSON, see index.quotes)
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class Store:
                 ids=[r.ref.id for r in page],
                 embeddings=_vectors([list(r.embedding) for r in page]),
                 documents=[r.text for r in page],
-                metadatas=[_article_meta(r.ref, r.source_hash) for r in page],
+                metadatas=[_article_meta(r.ref, r.source_hash, r.quotes) for r in page],
             )
 
     # -- reading ----------------------------------------------------------------------------
@@ -245,8 +246,18 @@ class Store:
                         got["documents"][j],
                         str(m["source_hash"]),
                         got["embeddings"][j],
+                        str(m.get("quotes", "")),
                     )
                 )
+        return out
+
+    @staticmethod
+    def article_quotes(gen: Generation) -> dict[str, str]:
+        """Every article's stored quote annotation (JSON; "" when it has none)."""
+        out = {}
+        for got in _pages(gen.articles, ["metadatas"]):
+            for aid, m in zip(got["ids"], got["metadatas"], strict=True):
+                out[aid] = str(m.get("quotes", ""))
         return out
 
     @staticmethod
@@ -283,8 +294,10 @@ def _pages(col: Collection, include: Any) -> Iterator[Any]:
         offset += len(got["ids"])
 
 
-def _article_meta(ref: ArticleRef, source_hash: str) -> dict[str, Any]:
+def _article_meta(ref: ArticleRef, source_hash: str, quotes: str = "") -> dict[str, Any]:
     meta: dict[str, Any] = {"source_hash": source_hash}
+    if quotes:
+        meta["quotes"] = quotes
     for f in _ARTICLE_FIELDS:
         value = getattr(ref, f)
         if value is not None:
