@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,6 +90,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--offline", action="store_true", help="never call an LLM (extractive)")
     s.add_argument("-k", type=int, default=5, help="k of hit@k (default 5)")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("quotes", help="what a speaker said across the articles")
+    s.add_argument("speaker", nargs="?", help="a name, a surname or a role (omit with --all)")
+    s.add_argument("--about", help="rank the statements by relevance to this topic")
+    s.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("--jsonl", action="store_true", help="one JSON object per statement")
+    s.add_argument("--all", action="store_true", help="every statement of every article")
+    s.set_defaults(func=cmd_quotes)
+
+    s = sub.add_parser("eval-quotes", help="score speaker attribution on a labelled file")
+    s.add_argument("file", type=Path, help="labels, e.g. ../shared/eval/attribution-dev.jsonl")
+    s.add_argument("--corpus", type=Path, help="annotate these JSONL articles, not the index")
+    s.add_argument("--split", choices=("all", "dev", "held-out"), default="all")
+    s.add_argument("--json", action="store_true", help="print the figures as JSON")
+    s.add_argument("--errors", action="store_true", help="list the labels missed or misattributed")
+    s.set_defaults(func=cmd_eval_quotes)
 
     s = sub.add_parser("bot", help="run the Discord bot")
     s.set_defaults(func=cmd_bot)
@@ -235,6 +253,49 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     print()
     for key, value in summary.items():
         print(f"{key:>20}: {value}")
+    return 0
+
+
+def cmd_quotes(args: argparse.Namespace, settings: Settings) -> int:
+    from index.quotes import render_quotes, speaker_quotes_dict
+
+    if args.since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
+        print("newsdesk: --since takes a date as YYYY-MM-DD", file=sys.stderr)
+        return 2
+    desk = _open(settings)
+    if args.all:
+        snap = desk.snapshot
+        for st in snap.quotes.all():
+            print(json.dumps(st.contract(), ensure_ascii=False))
+        return 0
+    if not args.speaker or not args.speaker.strip():
+        print(
+            "newsdesk: give a speaker, e.g. newsdesk quotes Rutte (or --jsonl --all)",
+            file=sys.stderr,
+        )
+        return 2
+    result = desk.quotes(args.speaker, about=args.about, since=args.since)
+    if args.jsonl:
+        for h in result.hits:
+            print(json.dumps(h.statement.contract(), ensure_ascii=False))
+    elif args.json:
+        print(json.dumps(speaker_quotes_dict(result), ensure_ascii=False, indent=2))
+    else:
+        print(render_quotes(result))
+    return 0
+
+
+def cmd_eval_quotes(args: argparse.Namespace, settings: Settings) -> int:
+    from index.quote_eval import evaluate_file
+
+    report = evaluate_file(args.file, corpus=args.corpus, split=args.split, settings=settings)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print("\n".join(report.lines()))
+    if args.errors:
+        for e in report.errors:
+            print(json.dumps(e, ensure_ascii=False))
     return 0
 
 

@@ -187,3 +187,55 @@ def score(
                     }
                 )
     return report
+
+
+def evaluate_file(
+    labels_path: Path, *, corpus: Path | None, split: str = "all", settings: Any = None
+) -> Report:
+    """Score the annotation on a labelled file: of the articles in `corpus` (JSONL, annotated
+    here), or of the current index (what ingest stored). Spans are compared in the cleaned text,
+    where each label is found by exact search nearest its offset."""
+    from index.articles import build_article
+    from index.attribution import annotate
+
+    labels = read_labels(labels_path)
+    ids = sorted({r["article_id"] for r in labels})
+    if split != "all":
+        ids = [i for i in ids if split_of(i) == split]
+    texts: dict[str, str] = {}
+    preds: dict[str, list[Predicted]] = {}
+    if corpus is not None:
+        want = set(ids)
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            if rec.get("id") in want:
+                art = build_article(rec["id"], corpus.name, rec["text"], {})
+                texts[art.id] = art.text
+                preds[art.id] = [
+                    Predicted(f.start, f.end, f.speaker) for f in annotate(art.text).statements
+                ]
+    else:
+        from index.service import Newsdesk
+
+        desk = Newsdesk.open(settings)
+        snap = desk.snapshot
+        for aid in ids:
+            if aid in snap.articles:
+                texts[aid] = snap.article_text(aid)
+                preds[aid] = [
+                    Predicted(s.start, s.end, s.speaker) for s in snap.quotes.statements(aid)
+                ]
+    missing = [i for i in ids if i not in texts]
+    if missing:
+        where = corpus or "the index"
+        raise ValueError(f"{len(missing)} labelled articles are not in {where}, e.g. {missing[0]}")
+    moved = []
+    for r in labels:
+        if r["article_id"] not in texts:
+            continue
+        span = locate(texts[r["article_id"]], r["quote"], int(r["start"]))
+        # a label whose words cleaning removed stays, unmatchable: it counts as missed
+        moved.append({**r, "start": span[0] if span else -(10**9)})
+    return score(moved, lambda aid: [p for p in preds[aid] if p.speaker], ids)

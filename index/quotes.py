@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from index.attribution import ATTRIBUTION_VERSION, Annotation, annotate, fold
+from index.errors import NewsdeskError
+from index.models import ArticleRef
 
 log = logging.getLogger(__name__)
+
+
+class SpeakerNotFound(NewsdeskError):
+    """No speaker in the index matches the name asked for."""
+
 
 ROLE_MATCH = 0.8  # score of a speaker found by a role the articles tie to their name
 
@@ -292,3 +300,101 @@ def _same_person(a: str, b: str) -> bool:
 
 def _surname_close(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) > 3 and Levenshtein.distance(a, b) <= 1)
+
+
+@dataclass(frozen=True)
+class QuoteHit:
+    """A statement as a front end shows it: with its article and, with a topic, a score."""
+
+    statement: Statement
+    article: ArticleRef
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class SpeakerQuotes:
+    """What one speaker said across the collection (`Newsdesk.quotes`)."""
+
+    speaker: str
+    aliases: tuple[str, ...]
+    hits: list[QuoteHit]
+    about: str | None = None
+
+
+def browse(
+    index: QuoteIndex,
+    articles: Mapping[str, ArticleRef],
+    speaker: str,
+    *,
+    about: str | None = None,
+    since: str | None = None,
+    embed: Callable[[list[str]], list[list[float]]] | None = None,
+) -> SpeakerQuotes:
+    """The statements of the speaker `speaker` names (the best match), newest article first;
+    with `about`, ranked by similarity to the topic (`embed` gives the vectors)."""
+    found = index.find_speakers(speaker)
+    if not found:
+        raise SpeakerNotFound(f"No statements by {speaker!r} in the index.")
+    name = found[0][0]
+    stmts = [s for s in index.by_speaker(name) if s.article_id in articles]
+    if since:
+        stmts = [s for s in stmts if (articles[s.article_id].date or "") >= since]
+    hits = [QuoteHit(s, articles[s.article_id]) for s in stmts]
+    if about and embed is not None and hits:
+        vecs = np.asarray(embed([about, *(h.statement.text for h in hits)]), dtype=np.float32)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+        sims = vecs[1:] @ vecs[0]
+        hits = [replace(h, score=float(s)) for h, s in zip(hits, sims, strict=True)]
+        hits.sort(key=lambda h: -h.score)
+    else:
+        hits.sort(key=lambda h: (h.article.date or "", h.article.id, -h.statement.start))
+        hits.reverse()
+    return SpeakerQuotes(name, index.aliases(name), hits, about)
+
+
+def speaker_quotes_dict(result: SpeakerQuotes) -> dict[str, object]:
+    """`newsdesk quotes SPEAKER --json`: the speaker, aliases and statements by article."""
+    return {
+        "speaker": result.speaker,
+        "aliases": list(result.aliases),
+        "about": result.about,
+        "statements": [
+            {
+                **h.statement.contract(),
+                "title": h.article.title,
+                "date": h.article.date,
+                "url": h.article.url,
+                **({"score": round(h.score, 4)} if result.about else {}),
+            }
+            for h in result.hits
+        ],
+    }
+
+
+def grouped(result: SpeakerQuotes) -> list[tuple[ArticleRef, list[QuoteHit]]]:
+    """The hits grouped by article, in the order of each article's first hit."""
+    groups: dict[str, tuple[ArticleRef, list[QuoteHit]]] = {}
+    for h in result.hits:
+        groups.setdefault(h.article.id, (h.article, []))[1].append(h)
+    return list(groups.values())
+
+
+def render_quotes(result: SpeakerQuotes) -> str:
+    """Plain text for the terminal: by article (newest first), each statement verbatim."""
+    head = result.speaker
+    others = [a for a in result.aliases if a != result.speaker]
+    if others:
+        head += f" (also: {', '.join(others)})"
+    if result.about:
+        head += f", about {result.about!r}"
+    lines = [head, ""]
+    if not result.hits:
+        lines.append("No statements match.")
+    for art, hits in grouped(result):
+        lines.append(f"{art.date or 'undated'}  {art.title or art.file}  [{art.id}]")
+        for h in sorted(hits, key=lambda h: h.statement.start) if not result.about else hits:
+            st = h.statement
+            text = f"\u201c{st.text}\u201d" if st.kind == "direct" else st.text
+            lines.append(f"  - {text}  ({st.kind}, characters {st.start}\u2013{st.end})")
+        lines.append("")
+    return "\n".join(lines).rstrip()

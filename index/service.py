@@ -27,6 +27,7 @@ from index.indexer import Indexer
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
 from index.question import analyze
+from index.quotes import SpeakerNotFound, SpeakerQuotes, browse
 from index.retrieval import Snapshot
 from index.store import Store, connect
 
@@ -302,6 +303,36 @@ class Newsdesk:
             return summary
         finally:
             self._reindex_lock.release()
+
+    # -- quotes -----------------------------------------------------------------------------
+
+    def quotes(
+        self, speaker: str, *, about: str | None = None, since: str | None = None
+    ) -> SpeakerQuotes:
+        """What `speaker` said across the collection, newest first (by `about`, if given)."""
+        if not speaker.strip():
+            raise SpeakerNotFound("Give a speaker's name, e.g. Rutte.")
+
+        def work(snap: Snapshot) -> SpeakerQuotes:
+            if snap.empty:
+                raise IndexNotBuilt()
+            return browse(
+                snap.quotes,
+                snap.articles,
+                speaker.strip(),
+                about=about.strip() if about and about.strip() else None,
+                since=since,
+                embed=self.embedder.get_text_embedding_batch,
+            )
+
+        return self._serving(work)
+
+    def suggest_speakers(self, text: str, limit: int = 25) -> list[str]:
+        """Speakers in the quote index matching `text` (for autocomplete), best first."""
+        q = self.snapshot.quotes
+        if not text.strip():
+            return q.speakers()[:limit]
+        return [name for name, _s in q.find_speakers(text)][:limit]
 
     def close(self) -> None:
         """Release what the process holds (nothing needs flushing: Chroma writes through)."""
