@@ -152,6 +152,7 @@ class _Mention:
     how: str  # "name" | "role" | "pronoun"
     subject: bool = True
     word: str = ""  # the pronoun, resolved when the statement is added
+    sent: int = -1  # start of the pronoun's sentence
 
 
 def fold(s: str) -> str:
@@ -173,9 +174,15 @@ def quote_spans(text: str) -> list[tuple[int, int, bool]]:
                 close = _OPENERS[ch]
                 j = i + 1
                 while j < len(s):
+                    if _reopens(s, j, ch):  # "... coming up. "The minds ...": run on
+                        break
                     if s[j] == close and _can_close(s, j, ch):
                         break
                     j += 1
+                if j < len(s) and _reopens(s, j, ch):
+                    out.append((base + i + 1, base + j, False))
+                    i = j
+                    continue
                 if j < len(s):
                     if j > i + 1:
                         out.append((base + i + 1, base + j, True))
@@ -188,6 +195,17 @@ def quote_spans(text: str) -> list[tuple[int, int, bool]]:
                 break
             i += 1
     return [(a, b, c) for a, b, c in (_strip(text, *q) for q in out) if b > a]
+
+
+def _reopens(s: str, j: int, opener: str) -> bool:
+    """Whether the mark at j opens a new quotation inside an unclosed one: a curly opener, or
+    a straight mark after the end of a sentence and a space, before a word."""
+    if opener == "“" and s[j] == "“":
+        return True
+    if opener != '"' or s[j] != '"' or j < 2:
+        return False
+    nxt = s[j + 1] if j + 1 < len(s) else " "
+    return s[j - 1] == " " and s[j - 2] in ".!?" and nxt.isalnum()
 
 
 def _can_open(s: str, i: int) -> bool:
@@ -233,6 +251,7 @@ class _Article:
         self.entities: dict[str, Entity] = {}
         self.order: list[tuple[int, str]] = []  # (position, entity) of every resolved mention
         self.subjects: list[tuple[int, str]] = []  # sentence subjects
+        self.titles, self.common = _title_words(text)
 
     # -- names --------------------------------------------------------------------------
 
@@ -283,6 +302,24 @@ class _Article:
             words = words[:-1]
         if not words:
             return None
+        titled: list[str] = []
+        plain = self.titles | self.common
+        if (
+            words
+            and fold(words[-1]) in self.titles
+            and not words[-1].isupper()
+            and all(fold(w) in plain for w in words)
+        ):
+            return None  # "The President", "Vice President": a role, not a name
+        while len(words) > 2 and fold(words[0]) in plain and not words[0].isupper():
+            titled.append(words.pop(0))
+        if len(words) == 2 and fold(words[0]) in plain and not words[0].isupper():
+            found = self._by_surname(words[1], gender, pos)
+            if found is not None:
+                found.roles.add(" ".join([*titled, words[0]]).lower())
+                return found.name
+        if titled:
+            preceded_by_the = False
         surface = " ".join(words)
         body = preceded_by_the or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1)
         if body:
@@ -307,6 +344,7 @@ class _Article:
         ent.aliases.add(full)
         if gender:
             ent.gender = gender
+        role = " ".join([*titled, role]).strip()
         if role:
             ent.roles.add(role.lower())
         return ent.name
@@ -371,6 +409,7 @@ class _Annotator:
         self.last_speaker: str | None = None
         self.last_at = -(10**9)  # position of the last statement
         self.last_sent = -10
+        self.last_end = -(10**9)  # end of the sentence(s) of the last statement
 
     def run(self) -> Annotation:
         paras: dict[int, list[int]] = {}
@@ -496,6 +535,7 @@ class _Annotator:
             self.found.append(Found(a, b, quoted, kind, n, mention, s.start, sent_end or s.end))
         self.last_speaker = speaker
         self.last_at = a
+        self.last_end = sent_end or s.end
         self.last_sent = si
 
     def _continuing(self, pos: int, si: int) -> str | None:
@@ -506,7 +546,7 @@ class _Annotator:
 
     def _resolve(self, m: _Mention, pos: int) -> str | None:
         if m.how == "pronoun":
-            return self._pronoun(m.word, pos)
+            return self._pronoun(m.word, pos, m.sent if m.sent >= 0 else pos)
         return m.entity
 
     # -- mentions -----------------------------------------------------------------------
@@ -572,12 +612,14 @@ class _Annotator:
             if t.low in _PRONOUNS and t.low not in ("i", "we") and k not in out:
                 prev = toks[k - 1].low if k else ""
                 subj = prev not in _PREPS
-                out[k] = _Mention(t.start, t.end, None, "pronoun", subj, word=t.low)
+                out[k] = _Mention(
+                    t.start, t.end, None, "pronoun", subj, word=t.low, sent=sent_start
+                )
         if first_subject is not None:
             art.subjects.append((sent_start, first_subject))
         return out
 
-    def _pronoun(self, word: str, pos: int) -> str | None:
+    def _pronoun(self, word: str, pos: int, sent: int) -> str | None:
         art = self.art
         want = _PRONOUNS[word]
         order = [(p, n) for p, n in art.order if p < pos]
@@ -598,17 +640,23 @@ class _Annotator:
                     return n
             return None
         cands = []
+        # a person who became the subject after the last statement takes the focus
+        later = [n for p, n in art.subjects if self.last_end <= p < sent]
+        cands += reversed(later)
         if self.last_speaker and pos - self.last_at < 600:
             cands.append(self.last_speaker)
-        cands += [n for p, n in reversed(art.subjects) if p < pos]
+        cands += [n for p, n in reversed(art.subjects) if p < sent]
         cands += [n for _p, n in reversed(order)]
-        for n in cands:
-            ent = art.entities.get(n)
-            if ent is None or ent.kind != "person":
-                continue
-            if ent.gender and ent.gender != want:
-                continue
-            return n
+        for strict in (True, False):
+            for n in cands:
+                ent = art.entities.get(n)
+                if ent is None or ent.kind != "person":
+                    continue
+                if ent.gender and ent.gender != want:
+                    continue
+                if strict and not (ent.gender or len(ent.name.split()) >= 2):
+                    continue  # a lone capitalised word may be a place or a body
+                return n
         return None
 
     def _role(self, toks: list[_Tok], k: int) -> _Mention | None:
@@ -683,7 +731,11 @@ class _Annotator:
                 continue
             if t.low not in SPEECH_VERBS:
                 continue
-            if k + 1 < n and toks[k + 1].low in ("for", "on", "off", "up", "out", "into"):
+            if (
+                k + 1 < n
+                and toks[k + 1].low in ("for", "on", "off", "up", "out", "into")
+                and t.low in _NEEDS_QUOTE
+            ):
                 continue  # "called for", "called on": a call, not a statement
             if t.low in _NEEDS_QUOTE and not any(x.text == QMARK for x in toks[k + 1 : k + 6]):
                 continue  # "called him", "described as": only with a quotation
@@ -801,6 +853,18 @@ _GROUPS = frozenset(
 
 def t_is_participle(t: _Tok) -> bool:
     return t.low.endswith("ing")
+
+
+def _title_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Words the article uses as titles (capitalised before a full name: "Interior Minister
+    Ana X") and as common words (it also writes them in lower case): not parts of names."""
+    common = {fold(w) for w in re.findall(r"(?<![.!?]\s)\b[a-z][\w'’-]+", text)}
+    titles = set()
+    for m in re.finditer(r"(?:\b[A-Z][\w'’-]+\s+){3,}", text):
+        words = m.group().split()
+        titles.update(fold(w) for w in words[:-2] if w.lower() not in _FUNCTION)
+    keep = [w for w in titles if len(w) > 2]
+    return frozenset(keep), frozenset(w for w in common if w not in _FUNCTION and len(w) > 2)
 
 
 def _role_noun(t: _Tok) -> bool:
