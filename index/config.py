@@ -51,6 +51,8 @@ class CoreSettings(_Section):
     max_quotes: int = Field(default=3, ge=1, le=10)
     max_file_mb: float = Field(default=10.0, gt=0)
     log_level: str = "WARNING"
+    # Refuse when the answer scorer's best candidate is less likely than this (None: fitted).
+    refusal_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class OpenAISettings(_Section):

@@ -22,11 +22,12 @@ from index.chunking import Chunk, Chunker
 from index.errors import ReindexFailed
 from index.models import Progress, ReindexSummary
 from index.quotes import annotation_json
+from index.sentvec import embed_chunks_and_sentences
 from index.store import ArticleRecord, ChunkRecord, Generation, Store
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes what gets indexed
+PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes what gets indexed
 EMBED_PAGE = 256  # chunks embedded per progress step
 
 ProgressFn = Callable[[Progress], None]
@@ -128,6 +129,13 @@ class Indexer:
                 page = []
         Store.add_chunks(gen, page)
         Store.add_articles(gen, Store.article_records(current, list(kept)))
+        self._carry_over_sentences(current, gen, kept)
+
+    @staticmethod
+    def _carry_over_sentences(current: Generation, gen: Generation, kept: Sequence[str]) -> None:
+        ids = list(kept)
+        for i in range(0, len(ids), 500):
+            Store.add_sentence_vectors(gen, Store.sentence_vector_docs(current, ids[i : i + 500]))
 
     def _embed_articles(
         self, gen: Generation, articles: Sequence[Article], report: ProgressFn
@@ -152,7 +160,12 @@ class Indexer:
 
     def _write(self, gen: Generation, batch: Sequence[tuple[Article, list[Chunk]]]) -> int:
         texts = [embed_text(a.ref.title, c.text) for a, chunks in batch for c in chunks]
-        vectors = self.embedder.get_text_embedding_batch(texts) if texts else []
+        places = [
+            (a.id, len(embed_text(a.ref.title, "")), c.start) for a, chunks in batch for c in chunks
+        ]
+        vectors, sentence_vectors = embed_chunks_and_sentences(
+            self.embedder, texts, places, {a.id: a.text for a, _ in batch}
+        )
         chunk_records: list[ChunkRecord] = []
         article_records: list[ArticleRecord] = []
         i = 0
@@ -167,6 +180,7 @@ class Indexer:
             )
         Store.add_chunks(gen, chunk_records)
         Store.add_articles(gen, article_records)
+        Store.add_sentence_vectors(gen, {aid: v.encode() for aid, v in sentence_vectors.items()})
         return len(chunk_records)
 
 

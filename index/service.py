@@ -15,20 +15,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from chromadb.errors import NotFoundError
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from index import scoring
+from index.answerer import Answerer, ExtractiveAnswerer, Job, LLMModeAnswerer, rerank
+from index.candidates import Candidate
+from index.candidates import build as candidates_of
 from index.chunking import Chunker
 from index.config import Settings
 from index.embedding import make_embedder, model_key
 from index.errors import IndexNotBuilt, ReindexInProgress, SourceNotFound
-from index.extract import Extractor, refusal, sentences_of
 from index.indexer import Indexer
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
 from index.question import analyze
 from index.quotes import SpeakerNotFound, SpeakerQuotes, browse
 from index.retrieval import Snapshot
+from index.sentences import split_sentences
 from index.store import Store, connect
 
 log = logging.getLogger(__name__)
@@ -74,7 +79,8 @@ class Newsdesk:
         """Load lazily loaded parts now, so the first question is as fast as the rest."""
         self.embedder.get_query_embedding("warm up")
         analyze("What did the minister say about the talks?")
-        sentences_of("Warm up. Done.")
+        split_sentences("Warm up. Done.")
+        scoring.fitted()
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: BaseEmbedding | None = None) -> Newsdesk:
@@ -145,17 +151,63 @@ class Newsdesk:
         return self._reindex_lock.locked()
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        """The best passages for `question` (hybrid retrieval, reranked), best first."""
-        return self._serving(lambda snap: self._retrieve(snap, question, k))
+        """The best passages for `question` (hybrid retrieval, reranked by the scorer)."""
+        return self._serving(lambda snap: self._prepare(snap, question, k).passages)
 
-    def _retrieve(self, snap: Snapshot, question: str, k: int | None) -> list[Passage]:
+    def candidates(self, question: str) -> tuple[Job, scoring.Context, list[Candidate]]:
+        """The answer path up to scoring: the job, the scoring context and the candidates
+        (for fitting the scorer and for inspection)."""
+        return self._serving(lambda snap: self._prepare_full(snap, question, None))
+
+    def _prepare(self, snap: Snapshot, question: str, k: int | None) -> Job:
+        return self._prepare_full(snap, question, k)[0]
+
+    def _prepare_full(
+        self, snap: Snapshot, question: str, k: int | None
+    ) -> tuple[Job, scoring.Context, list[Candidate]]:
+        """question -> retrieve -> candidates -> score, with timings in the job's notes."""
+        core = self.settings.core
+        k = k or core.top_k
         q = analyze(question)
-        k = k or self.settings.core.top_k
-        candidates, _ = snap.search(
-            question, RERANK_FACTOR * k, query_terms=_search_terms(question, q.search_terms)
+        t = time.perf_counter()
+        vector = self.embedder.get_query_embedding(question)
+        t_embed = (time.perf_counter() - t) * 1000
+        retrieved, timings = snap.search(
+            question, RERANK_FACTOR * k, query_terms=list(q.terms), vector=vector
         )
-        quotes = Extractor(self.settings.core.max_quotes).quotes(q, candidates, snap.article_text)
-        return Extractor.rerank(candidates, quotes, k)
+        timings["embed"] = t_embed
+        t = time.perf_counter()
+        quotes = snap.quotes if len(snap.quotes) else None
+        cands = candidates_of(retrieved, snap.article_text, quotes)
+        article_ids = list(dict.fromkeys(p.article.id for p in retrieved))
+        ctx = scoring.Context(
+            q,
+            np.asarray(vector, dtype=np.float32),
+            snap.lexical,
+            snap.article_text,
+            snap.sentence_vectors(article_ids),
+            scoring.asked_speaker(q, quotes, article_ids),
+        )
+        timings["candidates"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        model = scoring.fitted()
+        scored = scoring.score(ctx, cands, model)
+        timings["score"] = (time.perf_counter() - t) * 1000
+        threshold = (
+            core.refusal_threshold if core.refusal_threshold is not None else model.threshold
+        )
+        job = Job(
+            question=q,
+            passages=rerank(retrieved, scored, k),
+            scored=scored,
+            article_text=snap.article_text,
+            speaker=ctx.speaker,
+            threshold=threshold,
+            second_ratio=model.second_ratio,
+            max_quotes=core.max_quotes,
+        )
+        job.timings = timings
+        return job, ctx, cands
 
     def ask(
         self,
@@ -177,50 +229,25 @@ class Newsdesk:
         t0 = time.perf_counter()
         if snap.empty:
             raise IndexNotBuilt()
-        q = analyze(question)
-        k = self.settings.core.top_k
-        candidates, timings = snap.search(
-            question, RERANK_FACTOR * k, query_terms=_search_terms(question, q.search_terms)
+        job, _ctx, _cands = self._prepare_full(snap, question, None)
+        timings = dict(job.timings)
+        timings["retrieve"] = sum(timings.values())
+        job.on_token = on_token
+        extractive = ExtractiveAnswerer()
+        answerer: Answerer = (
+            LLMModeAnswerer(self.llm, extractive)
+            if self.llm is not None and not offline
+            else extractive
         )
         t = time.perf_counter()
-        quotes = Extractor(self.settings.core.max_quotes).quotes(q, candidates, snap.article_text)
-        passages = Extractor.rerank(candidates, quotes, k)
-        timings["rerank"] = (time.perf_counter() - t) * 1000
-        timings["retrieve"] = sum(timings.values())
-        answer: Answer | None = None
-        fallback: str | None = None
-        if self.llm is not None and not offline:
-            answer, fallback = self._ask_llm(question, passages, snap, on_token, refusal(q).text)
-        if answer is None:
-            answer = Extractor(self.settings.core.max_quotes).answer(q, quotes)
-            if fallback:
-                answer.verification.append(fallback)
+        answer = answerer.answer(job)
+        timings["answer"] = (time.perf_counter() - t) * 1000
         answer.question = question
-        answer.retrieved = passages
+        answer.retrieved = job.passages
         answer.timings_ms = {**timings, **answer.timings_ms}
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         self._check_quotes(answer, snap)
         return answer
-
-    def _ask_llm(
-        self,
-        question: str,
-        passages: list[Passage],
-        snap: Snapshot,
-        on_token: Callable[[str], None] | None,
-        refusal_text: str,
-    ) -> tuple[Answer | None, str | None]:
-        """The LLM's verified answer, or (None, why) when the offline answer must serve."""
-        from index.llm import LLMError
-
-        try:
-            answer = self.llm.answer(  # type: ignore[union-attr]
-                question, passages, snap.article_text, on_token=on_token, refusal=refusal_text
-            )
-            return answer, None
-        except LLMError as exc:
-            log.warning("LLM answer failed, answering offline: %s", exc)
-            return None, f"LLM failed ({exc}); answered offline"
 
     @staticmethod
     def _check_quotes(answer: Answer, snap: Snapshot) -> None:
@@ -336,10 +363,6 @@ class Newsdesk:
 
     def close(self) -> None:
         """Release what the process holds (nothing needs flushing: Chroma writes through)."""
-
-
-def _search_terms(question: str, content: tuple[str, ...]) -> list[str]:
-    return list(content) or terms(question)
 
 
 def _match_score(text: str, art: ArticleRef) -> float:

@@ -85,6 +85,7 @@ class Generation:
     chunks: Collection
     articles: Collection
     info: dict[str, Any]  # pipeline, model, chunk settings, created
+    sentences: Collection | None = None  # per article: sentence spans and vectors
 
 
 class Store:
@@ -111,7 +112,13 @@ class Store:
         articles = self.client.get_collection(
             f"{self.prefix}-{name}-articles", embedding_function=None
         )
-        return Generation(name, chunks, articles, dict(chunks.metadata or {}))
+        try:
+            sentences: Collection | None = self.client.get_collection(
+                f"{self.prefix}-{name}-sentences", embedding_function=None
+            )
+        except Exception:  # built before sentence vectors existed
+            sentences = None
+        return Generation(name, chunks, articles, dict(chunks.metadata or {}), sentences)
 
     def create(self, info: dict[str, Any]) -> Generation:
         """New, empty collections for a generation that is not yet current."""
@@ -130,7 +137,10 @@ class Store:
             metadata=meta,
             embedding_function=None,
         )
-        return Generation(name, chunks, articles, meta)
+        sentences = self.client.create_collection(
+            f"{self.prefix}-{name}-sentences", metadata=meta, embedding_function=None
+        )
+        return Generation(name, chunks, articles, meta, sentences)
 
     def publish(self, gen: Generation) -> None:
         """Make `gen` current (one atomic upsert), then drop what no reader should still use."""
@@ -164,7 +174,7 @@ class Store:
                 self.drop(name)
 
     def drop(self, name: str) -> None:
-        for kind in ("chunks", "articles"):
+        for kind in ("chunks", "articles", "sentences"):
             try:
                 self.client.delete_collection(f"{self.prefix}-{name}-{kind}")
             except Exception as exc:
@@ -265,6 +275,31 @@ class Store:
         got = gen.articles.get(ids=[article_id], include=["documents"])
         docs = got.get("documents") or []
         return docs[0] if docs else None
+
+    @staticmethod
+    def add_sentence_vectors(gen: Generation, docs: dict[str, str]) -> None:
+        """Store each article's encoded sentence vectors (see `index.sentvec`)."""
+        if gen.sentences is None or not docs:
+            return
+        ids = list(docs)
+        for i in range(0, len(ids), PAGE):
+            page = ids[i : i + PAGE]
+            gen.sentences.add(
+                ids=page,
+                embeddings=_vectors([[1.0] for _ in page]),
+                documents=[docs[a] for a in page],
+            )
+
+    @staticmethod
+    def sentence_vector_docs(gen: Generation, ids: Sequence[str]) -> dict[str, str]:
+        """The encoded sentence vectors of the articles `ids` that have them."""
+        if gen.sentences is None or not ids:
+            return {}
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), PAGE):
+            got: Any = gen.sentences.get(ids=list(ids[i : i + PAGE]), include=["documents"])
+            out.update(zip(got["ids"], got["documents"], strict=True))
+        return out
 
     @staticmethod
     def query(gen: Generation, vector: Sequence[float], k: int, n: int) -> list[tuple[str, float]]:
