@@ -46,7 +46,7 @@ _VERBS = (
     "indicated expect expects expected think thinks thought echo echoed agree agrees "
     "agreed complain complained accuse accused estimate estimated allege alleged assert "
     "asserted concede conceded deem deemed underline underlined mention mentioned "
-    "find found told"
+    "find found told spoke speaking"
 ).split()
 SPEECH_VERBS = frozenset(_VERBS)
 # Verbs whose object is a quotation or clause only with a speaker: never a denial (the speaker
@@ -252,6 +252,7 @@ class _Article:
         self.order: list[tuple[int, str]] = []  # (position, entity) of every resolved mention
         self.subjects: list[tuple[int, str]] = []  # sentence subjects
         self.titles, self.common = _title_words(text)
+        self.acronyms = _acronyms(text)
 
     # -- names --------------------------------------------------------------------------
 
@@ -268,12 +269,21 @@ class _Article:
                 while j < len(toks):
                     u = toks[j]
                     if (
-                        u.text[0].isupper() and u.low not in _FUNCTION and u.low not in _PRONOUNS
-                    ) or (
-                        u.low in ("de", "van", "von", "der", "da", "del", "al", "bin", "of", "la")
-                        and j + 1 < len(toks)
-                        and toks[j + 1].text[0].isupper()
-                        and u.low != "of"
+                        (u.text[0].isupper() and u.low not in _FUNCTION and u.low not in _PRONOUNS)
+                        or (
+                            u.low in _PARTICLES
+                            and j + 1 < len(toks)
+                            and toks[j + 1].text[0].isupper()
+                            and u.low != "of"
+                        )
+                        or (  # "the House of Lords", "the Office for National Statistics"
+                            u.low in ("of", "for", "on")
+                            and i > 0
+                            and toks[i - 1].low == "the"
+                            and j + 1 < len(toks)
+                            and toks[j + 1].text[0].isupper()
+                            and toks[j + 1].low not in _FUNCTION
+                        )
                     ):
                         j += 1
                     else:
@@ -320,6 +330,13 @@ class _Article:
                 return found.name
         if titled:
             preceded_by_the = False
+        if len(words) == 1 and words[0] in self.acronyms:
+            words = self.acronyms[words[0]].split()
+            preceded_by_the = words[0] == "the"
+            words = words[1:] if preceded_by_the else words
+            if self._known(" ".join(words)) is None:
+                ent = self._add(("the " if preceded_by_the else "") + " ".join(words), "body")
+                ent.aliases.add(" ".join(words))
         surface = " ".join(words)
         body = preceded_by_the or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1)
         if body:
@@ -329,7 +346,9 @@ class _Article:
             return ent.name
         role = " ".join(words[:-2]) if len(words) > 2 else ""
         person = words[-2:] if len(words) >= 2 else words
-        if len(words) > 2 and (len(words[-2]) <= 2 or words[-2].endswith(".")):
+        if len(words) > 2 and (
+            len(words[-2]) <= 2 or words[-2].endswith(".") or words[-2] in _PARTICLES
+        ):
             person = words[-3:]  # a middle initial
             role = " ".join(words[:-3])
         if len(person) == 1:
@@ -410,6 +429,7 @@ class _Annotator:
         self.last_at = -(10**9)  # position of the last statement
         self.last_sent = -10
         self.last_end = -(10**9)  # end of the sentence(s) of the last statement
+        self._frames_so_far: list[_Frame] = []
 
     def run(self) -> Annotation:
         paras: dict[int, list[int]] = {}
@@ -712,6 +732,7 @@ class _Annotator:
     def _frames(self, toks: list[_Tok], mentions: dict[int, _Mention]) -> list[_Frame]:
         """Each verb of saying with its speaker and the clause it reports."""
         out: list[_Frame] = []
+        self._frames_so_far = out
         text = self.text
         n = len(toks)
         sent_end = toks[-1].end if toks else 0
@@ -729,7 +750,7 @@ class _Annotator:
                     a, b = _trim(text, a, b)
                     out.append(_Frame(t.start, m, a, b))
                 continue
-            if t.low not in SPEECH_VERBS:
+            if t.low not in SPEECH_VERBS or not t.text[0].islower():
                 continue
             if (
                 k + 1 < n
@@ -776,6 +797,26 @@ class _Annotator:
             out.append(_Frame(t.start, left, a, b))
         return out
 
+    def _is_person(self, m: _Mention) -> bool:
+        return m.entity is not None and self.art.entities[m.entity].kind == "person"
+
+    def _head_of(self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]) -> _Mention:
+        """The person a mention at j belongs to: "Arnel dela Vega of the army's Western
+        Command" is Arnel dela Vega; "Simon Rubinsohn, chief economist at Gerrard" too."""
+        m = mentions[j]
+        i = _first_tok_at(toks, m.start) - 1
+        steps = 0
+        while i >= 0 and steps < 6 and toks[i].text not in (",", QMARK, ";", ":"):
+            if toks[i].low in ("of", "at", "from", "for", "in") and (i - 1) in mentions:
+                head = mentions[i - 1]
+                if head.entity and self.art.entities[head.entity].kind == "person":
+                    return head
+            if toks[i].low in SPEECH_VERBS:
+                break
+            i -= 1
+            steps += 1
+        return m
+
     def _speaker_of(
         self, toks: list[_Tok], k: int, mentions: dict[int, _Mention]
     ) -> _Mention | None:
@@ -785,20 +826,23 @@ class _Annotator:
         while j >= 0 and toks[j].low in _AUX:
             j -= 1
         if j >= 0 and j in mentions and (mentions[j].subject or mentions[j].how == "pronoun"):
-            return mentions[j]
+            return self._head_of(toks, j, mentions)
         if j >= 0:
             role = self._role(toks, j)
             if role is not None:
                 return role
         if j >= 0 and toks[j].text == ",":
-            m = mentions.get(j - 1)
-            if m is not None and m.entity and self.art.entities[m.entity].kind == "person":
-                return m  # "The chairman of X, Sher Khan, said"
             h = j - 1
             while h >= 0 and toks[h].text != ",":
                 h -= 1
-            if h > 0 and (h - 1) in mentions and mentions[h - 1].subject:
-                return mentions[h - 1]  # "X, the ... of Y, said"
+            first = mentions.get(h - 1) if h > 0 else None
+            m = mentions.get(j - 1)
+            if first is not None and first.subject and self._is_person(first):
+                return self._head_of(toks, h - 1, mentions)  # "X, the ... of Y, said"
+            if m is not None and self._is_person(m):
+                return m  # "The chairman of X, Sher Khan, said"
+            if first is not None and first.subject:
+                return first
             if h > 0 and toks[h - 1].text[0].isalpha():
                 role = self._role(toks, h - 1)
                 if role is not None and h - 1 not in mentions:
@@ -810,6 +854,8 @@ class _Annotator:
                 return m
         # a participle or infinitive: "X criticised the plan, saying", "X went on to add"
         if t_is_participle(toks[k]) or (k > 0 and toks[k - 1].low == "to"):
+            if self._frames_so_far:
+                return self._frames_so_far[-1].speaker
             subj = [m for i, m in sorted(mentions.items()) if i < k and m.subject]
             if subj:
                 return subj[0]
@@ -842,6 +888,7 @@ class _Annotator:
         return None
 
 
+_PARTICLES = frozenset("de dela del della da di du van von der den ter la le al el bin ibn".split())
 _NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
 _PREPS = frozenset("by to with told of from for about against at in on".split())
 _GROUPS = frozenset(
@@ -853,6 +900,26 @@ _GROUPS = frozenset(
 
 def t_is_participle(t: _Tok) -> bool:
     return t.low.endswith("ing")
+
+
+def _acronyms(text: str) -> dict[str, str]:
+    """Acronyms the article defines: "the Office for National Statistics (ONS)"."""
+    out = {}
+    pat = r"((?:\bthe\s+)?(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|on)\s+)?)+)\(([A-Z]{2,6})\)"
+    for m in re.finditer(pat, text):
+        name, acr = m.group(1).strip(), m.group(2)
+        words = name.split()
+        caps = [w for w in words if w[0].isupper()]
+        for k in range(len(caps)):
+            if "".join(w[0] for w in caps[k:]) == acr:
+                first = caps[k]
+                at = name.rfind(first, 0, len(name) - len(" ".join(caps[k + 1 :])))
+                full = name[at:]
+                if words[0] == "the" and at <= 4 + len(first):
+                    full = "the " + full
+                out[acr] = full
+                break
+    return out
 
 
 def _title_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
