@@ -41,7 +41,7 @@ _VERBS = (
     "admitted acknowledge acknowledges acknowledged suggest suggests suggested predict "
     "predicts predicted describe describes described describing call calls called calling "
     "brand brands branded branding reply replied respond responded confirm confirms "
-    "confirmed reveal revealed comment commented continue continued conclude concluded "
+    "confirmed reveal revealed comment commented conclude concluded "
     "observe observed remark remarked recall recalled maintain maintains maintained indicate "
     "indicated expect expects expected think thinks thought echo echoed agree agrees "
     "agreed complain complained accuse accused estimate estimated allege alleged assert "
@@ -720,7 +720,7 @@ class _Annotator:
             desc = " ".join(t.text for t in toks[j : k + 1])
             ent = art._known(desc) or art._add(desc, "group")
             return _Mention(start, toks[k].end, ent.name, "role")
-        if toks[j].low == "the":
+        if toks[j].low == "the" and head in self.art.titles | self._role_heads():
             subjects = [n for p, n in art.subjects if p < start]
             for n in reversed(subjects):
                 if art.entities[n].kind == "person":
@@ -768,12 +768,16 @@ class _Annotator:
             ):
                 continue
             left = self._speaker_of(toks, k, mentions)
-            if t.low == "told" and k + 1 < n and toks[k + 1].low == "by":
+            passive = t.low == "told" and k + 1 < n and toks[k + 1].low == "by"
+            if passive:  # "he was told by X that ...": X speaks, "he" listens
                 left = self._subject_right(toks, k + 2, mentions, last=True)
             if left is None:
                 continue
             a = t.end
             j = k + 1
+            if passive:
+                j = _first_tok_at(toks, left.end)
+                a = left.end
             if t.low in ("told", "tell", "tells", "telling"):  # skip the listener
                 while (
                     j < n and toks[j].low not in ("that",) and toks[j].text not in (",", ":", QMARK)
@@ -789,13 +793,17 @@ class _Annotator:
                 a = toks[j].end
                 j += 1
             clause_end = sent_end
-            if left.start > t.start:  # "..., said X"
+            if left.start > t.start and not passive:  # "..., said X"
                 a, clause_end = toks[0].start, t.start
             elif k + 1 >= n or toks[k + 1].text in (".", "!", "?"):  # "..., X said."
                 a, clause_end = toks[0].start, left.start
             a, b = _trim(text, a, clause_end)
             out.append(_Frame(t.start, left, a, b))
         return out
+
+    def _role_heads(self) -> set[str]:
+        """Last words of the roles the article ties to people ("minister", "coach")."""
+        return {r.split()[-1] for e in self.art.entities.values() for r in e.roles if r}
 
     def _is_person(self, m: _Mention) -> bool:
         return m.entity is not None and self.art.entities[m.entity].kind == "person"
