@@ -21,9 +21,9 @@ _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 # The answer kind, from the question's opening words (after any "so"/"yo"/"and" chat lead-in).
 _KINDS = (
     ("count", re.compile(r"\bhow (?:many|much|old|far|often|long)\b")),
-    ("time", re.compile(r"^(?:when|what (?:date|day|year|time)|on what (?:date|day))\b")),
-    ("person", re.compile(r"^(?:who|whom|whose)\b")),
-    ("place", re.compile(r"^(?:where|in what (?:city|country|place))\b")),
+    ("time", re.compile(r"(?:when|what (?:date|day|year|time)|on what (?:date|day))\b")),
+    ("person", re.compile(r"(?:who|whom|whose)\b")),
+    ("place", re.compile(r"(?:where|in what (?:city|country|place))\b")),
 )
 KINDS = ("count", "time", "person", "place", "other")
 
