@@ -210,7 +210,10 @@ class QuoteIndex:
             if allowed is not None and name not in allowed:
                 continue
             sp = self._speakers[name]
-            s = max(_name_score(want_words, fold(a)) for a in sp.aliases | {name})
+            names = sp.aliases | {name}
+            if len(want_words) > 1:  # a first name was given: match it against full names
+                names = {a for a in names if len(a.split()) > 1} or names
+            s = max(_name_score(want_words, fold(a)) for a in names)
             if s < 1.0 and sp.roles:
                 role = max(_role_score(want_words, fold(r)) for r in sp.roles)
                 s = max(s, role * ROLE_MATCH)
