@@ -659,7 +659,7 @@ class _Annotator:
                 if art.entities[n].kind == "body":
                     return n
             return None
-        cands = []
+        cands: list[str] = []
         # a person who became the subject after the last statement takes the focus
         later = [n for p, n in art.subjects if self.last_end <= p < sent]
         cands += reversed(later)
@@ -934,7 +934,7 @@ def _title_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """Words the article uses as titles (capitalised before a full name: "Interior Minister
     Ana X") and as common words (it also writes them in lower case): not parts of names."""
     common = {fold(w) for w in re.findall(r"(?<![.!?]\s)\b[a-z][\w'’-]+", text)}
-    titles = set()
+    titles: set[str] = set()
     for m in re.finditer(r"(?:\b[A-Z][\w'’-]+\s+){3,}", text):
         words = m.group().split()
         titles.update(fold(w) for w in words[:-2] if w.lower() not in _FUNCTION)

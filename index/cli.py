@@ -355,46 +355,6 @@ def cmd_eval_quotes(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_quotes(args: argparse.Namespace, settings: Settings) -> int:
-    from index.quotes import render_quotes, speaker_quotes_dict
-
-    if args.since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
-        print("newsdesk: --since takes a date as YYYY-MM-DD", file=sys.stderr)
-        return 2
-    desk = _open(settings)
-    if args.all:
-        snap = desk.snapshot
-        for st in snap.quotes.all():
-            print(json.dumps(st.contract(), ensure_ascii=False))
-        return 0
-    if not args.speaker or not args.speaker.strip():
-        print("newsdesk: give a speaker, e.g. newsdesk quotes Rutte (or --jsonl --all)", file=sys.stderr)
-        return 2
-    result = desk.quotes(args.speaker, about=args.about, since=args.since)
-    if args.jsonl:
-        for h in result.hits:
-            print(json.dumps(h.statement.contract(), ensure_ascii=False))
-    elif args.json:
-        print(json.dumps(speaker_quotes_dict(result), ensure_ascii=False, indent=2))
-    else:
-        print(render_quotes(result))
-    return 0
-
-
-def cmd_eval_quotes(args: argparse.Namespace, settings: Settings) -> int:
-    from index.quote_eval import evaluate_file
-
-    report = evaluate_file(args.file, corpus=args.corpus, split=args.split, settings=settings)
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
-    else:
-        print("\n".join(report.lines()))
-    if args.errors:
-        for e in report.errors:
-            print(json.dumps(e, ensure_ascii=False))
-    return 0
-
-
 def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run  # the Discord layer sits on top of the core, never the reverse
 

@@ -7,11 +7,12 @@ source and date), so they go through the same renderer, limits and source button
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown
+from discord.utils import MISSING, escape_markdown
 
 from bot import render
 from bot.app import NewsdeskBot
@@ -81,10 +82,11 @@ class Quotes(commands.Cog):
         view = answer_view(answer.citations)
         sent = []
         last = len(pieces) - 1
+        none: Any = MISSING  # discord.py's "no view" marker
         for i, piece in enumerate(pieces):
-            kwargs = {"view": view} if view is not None and i == last else {}
+            buttons = view if view is not None and i == last else none
             msg = await interaction.followup.send(
-                piece, wait=True, allowed_mentions=render.NO_MENTIONS, **kwargs
+                piece, wait=True, allowed_mentions=render.NO_MENTIONS, view=buttons
             )
             sent.append(msg.id)
         if interaction.channel_id is not None:
