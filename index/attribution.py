@@ -155,6 +155,7 @@ class _Mention:
     sent: int = -1  # start of the pronoun's sentence
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(s: str) -> str:
     """Lower case without diacritics (NFKD, combining marks dropped)."""
     s = unicodedata.normalize("NFKD", s)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from index.attribution import ATTRIBUTION_VERSION, Annotation, annotate, fold
@@ -268,24 +269,39 @@ def _merge(local: Mapping[tuple[str, str], _Speaker]) -> dict[tuple[str, str], s
         if len(s.name.split()) >= 2:
             full.setdefault(s.name, []).append(k)
     groups: list[list[str]] = []
+    buckets: dict[tuple[str, int], list[list[str]]] = {}  # by first name and length
     for name in sorted(full, key=lambda n: (-len(full[n]), n)):
-        for g in groups:
+        words = fold(name).split()
+        bucket = buckets.setdefault((words[0], len(words)), [])
+        for g in bucket:
             if _same_person(g[0], name):
                 g.append(name)
                 break
         else:
-            groups.append([name])
+            bucket.append([name])
+            groups.append(bucket[-1])
     by_full = {n: g[0] for g in groups for n in g}
     for k, s in local.items():
         if s.kind == "person" and s.name in by_full:
             canon[k] = by_full[s.name]
     # a bare surname joins the one full name with that surname, if there is exactly one
+    heads_by_surname: dict[str, set[str]] = {}
+    for g in groups:
+        for n in g:
+            heads_by_surname.setdefault(fold(n.split()[-1]), set()).add(g[0])
+    surnames = list(heads_by_surname)
     for k, s in local.items():
         if k in canon:
             continue
         if s.kind == "person" and len(s.name.split()) == 1:
             f = fold(s.name)
-            heads = {g[0] for g in groups if any(_surname_close(f, fold(n.split()[-1])) for n in g)}
+            heads = set(heads_by_surname.get(f, ()))
+            if len(f) > 3:
+                for other, _d, _i in process.extract(
+                    f, surnames, scorer=Levenshtein.distance, score_cutoff=1, limit=None
+                ):
+                    if len(other) > 3:
+                        heads |= heads_by_surname[other]
             canon[k] = heads.pop() if len(heads) == 1 else s.name
         else:
             canon[k] = s.name
