@@ -584,6 +584,12 @@ class _Annotator:
             det = i > 0 and toks[i - 1].low in ("the", "a", "an")
             if det and j < len(toks) and _role_noun(toks[j]):
                 continue  # "the Tory leader", "a Cosla spokesman": a role phrase
+            if (
+                i > 0
+                and toks[i - 1].low in ("a", "an")
+                and not (j < len(toks) and toks[j].low in _SPOKES)
+            ):
+                continue  # "a Republican Assemblywoman": a description, not a name
             name = art.entity_for(words, the, toks[i].start)
             if name is None:
                 continue
@@ -815,8 +821,14 @@ class _Annotator:
         m = mentions[j]
         i = _first_tok_at(toks, m.start) - 1
         steps = 0
+        determined = False  # "of the army's Western Command": Y is a body, X speaks
         while i >= 0 and steps < 6 and toks[i].text not in (",", QMARK, ";", ":"):
-            if toks[i].low in ("of", "at", "from", "for", "in") and (i - 1) in mentions:
+            determined = determined or toks[i].low == "the" or toks[i].text.endswith(("'s", "’s"))
+            if (
+                toks[i].low in ("of", "at", "from", "for", "in")
+                and (i - 1) in mentions
+                and (determined or not self._is_person(m))
+            ):
                 head = mentions[i - 1]
                 if head.entity and self.art.entities[head.entity].kind == "person":
                     return head
@@ -938,7 +950,8 @@ def _title_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     titles: set[str] = set()
     for m in re.finditer(r"(?:\b[A-Z][\w'’-]+\s+){3,}", text):
         words = m.group().split()
-        titles.update(fold(w) for w in words[:-2] if w.lower() not in _FUNCTION)
+        if words[-3].lower() not in _FUNCTION:  # the title right before the name
+            titles.add(fold(words[-3]))
     keep = [w for w in titles if len(w) > 2]
     return frozenset(keep), frozenset(w for w in common if w not in _FUNCTION and len(w) > 2)
 
