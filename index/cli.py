@@ -8,9 +8,11 @@ exit codes once, in `main`. Front ends add their own commands through `main(extr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -92,7 +94,35 @@ def _parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--offline", action="store_true", help="never call an LLM (extractive)")
     s.add_argument("-k", type=int, default=5, help="k of hit@k (default 5)")
+    s.add_argument(
+        "--sweep",
+        action="store_true",
+        help="print answer rate and refusal accuracy for a range of refusal thresholds",
+    )
+    s.add_argument(
+        "--split",
+        choices=("all", "fit", "held"),
+        default="all",
+        help="only the questions of this half of the scorer's fixed split (default all)",
+    )
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("quotes", help="what a speaker said across the articles")
+    s.add_argument("speaker", nargs="?", help="a name, a surname or a role (omit with --all)")
+    s.add_argument("--about", help="rank the statements by relevance to this topic")
+    s.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("--jsonl", action="store_true", help="one JSON object per statement")
+    s.add_argument("--all", action="store_true", help="every statement of every article")
+    s.set_defaults(func=cmd_quotes)
+
+    s = sub.add_parser("eval-quotes", help="score speaker attribution on a labelled file")
+    s.add_argument("file", type=Path, help="labels, e.g. ../shared/eval/attribution-dev.jsonl")
+    s.add_argument("--corpus", type=Path, help="annotate these JSONL articles, not the index")
+    s.add_argument("--split", choices=("all", "dev", "held-out"), default="all")
+    s.add_argument("--json", action="store_true", help="print the figures as JSON")
+    s.add_argument("--errors", action="store_true", help="list the labels missed or misattributed")
+    s.set_defaults(func=cmd_eval_quotes)
 
     if extra is not None:
         extra(sub)
@@ -210,25 +240,50 @@ def cmd_source(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from index.evaluate import load_cases, score_case, summarize
+    from index.evaluate import by_category, load_cases, score_case, sweep
+    from index.fit_scorer import split
 
     cases = load_cases(args.file)
+    if args.split != "all":
+        sides = split(cases)
+        cases = [c for c in cases if sides[c.id] == args.split]
+    if args.sweep:  # answer everything; each threshold then decides what it would refuse
+        settings = dataclasses.replace(
+            settings, core=settings.core.model_copy(update={"refusal_threshold": 0.0})
+        )
     desk = _open(settings)
     results = []
     for case in cases:
         answer = desk.ask(case.question, offline=args.offline)
         results.append(score_case(case, answer, desk.snapshot.article_text, args.k))
-    summary = summarize(results, args.k)
+    summary = by_category(results, args.k)
+    if args.sweep:
+        rows = sweep(results)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        print(
+            f"{'threshold':>9}  {'answer rate':>11}  {'refusal acc.':>12}  {'evidence recall':>15}"
+        )
+        for row in rows:
+            print(
+                f"{row['threshold']:>9.2f}  {row['answer_rate']:>11.3f}  "
+                f"{row['refusal_accuracy']:>12.3f}  {row['evidence_recall']:>15.3f}"
+            )
+        return 0
     if args.json:
         print(
             json.dumps(
                 {
-                    "summary": summary,
+                    "summary": summary["all"],
+                    "by_category": summary,
                     "cases": [
                         {
                             "id": r.case.id,
+                            "category": r.case.category,
                             "rank": r.rank,
                             "evidence_found": r.evidence_found,
+                            "cited_gold": r.cited_gold,
                             "problems": r.problems,
                             "answer": r.answer,
                         }
@@ -250,8 +305,70 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         for problem in r.problems:
             print(f"        {problem}")
     print()
-    for key, value in summary.items():
+    for key, value in summary["all"].items():
         print(f"{key:>20}: {value}")
+    _print_categories(summary)
+    return 0
+
+
+def _print_categories(summary: dict[str, dict[str, Any]]) -> None:
+    cols = (
+        "questions",
+        "evidence_recall",
+        "evidence_strict",
+        "evidence_lenient",
+        "citation_accuracy",
+        "answer_rate",
+        "refusal_accuracy",
+        "quote_faithfulness",
+    )
+    print()
+    print(f"{'category':>14}  " + "  ".join(f"{c[:12]:>12}" for c in cols))
+    for cat, m in summary.items():
+        cells = ("-" if m[c] is None else str(m[c]) for c in cols)
+        print(f"{cat:>14}  " + "  ".join(f"{v:>12}" for v in cells))
+
+
+def cmd_quotes(args: argparse.Namespace, settings: Settings) -> int:
+    from index.quotes import render_quotes, speaker_quotes_dict
+
+    if args.since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
+        print("newsdesk: --since takes a date as YYYY-MM-DD", file=sys.stderr)
+        return 2
+    desk = _open(settings)
+    if args.all:
+        snap = desk.snapshot
+        for st in snap.quotes.all():
+            print(json.dumps(st.contract(), ensure_ascii=False))
+        return 0
+    if not args.speaker or not args.speaker.strip():
+        print(
+            "newsdesk: give a speaker, e.g. newsdesk quotes Rutte (or --jsonl --all)",
+            file=sys.stderr,
+        )
+        return 2
+    result = desk.quotes(args.speaker, about=args.about, since=args.since)
+    if args.jsonl:
+        for h in result.hits:
+            print(json.dumps(h.statement.contract(), ensure_ascii=False))
+    elif args.json:
+        print(json.dumps(speaker_quotes_dict(result), ensure_ascii=False, indent=2))
+    else:
+        print(render_quotes(result))
+    return 0
+
+
+def cmd_eval_quotes(args: argparse.Namespace, settings: Settings) -> int:
+    from index.quote_eval import evaluate_file
+
+    report = evaluate_file(args.file, corpus=args.corpus, split=args.split, settings=settings)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print("\n".join(report.lines()))
+    if args.errors:
+        for e in report.errors:
+            print(json.dumps(e, ensure_ascii=False))
     return 0
 
 
@@ -262,9 +379,13 @@ def render_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.citations:
         lines += ["", "Sources:"]
+        spans: dict[int, list[str]] = {}
         for c in answer.citations:
+            spans.setdefault(c.n, []).append(f"{c.start}–{c.end}")
+        for c in {c.n: c for c in answer.citations}.values():
             where = c.article.url or c.article.file
-            lines.append(f"[{c.n}] {c.article.label()} ({where}, characters {c.start}–{c.end})")
+            places = ", ".join(spans[c.n])
+            lines.append(f"[{c.n}] {c.article.label()} ({where}, characters {places})")
     if answer.verification:
         lines += ["", *(f"note: {v}" for v in answer.verification)]
     return "\n".join(lines)

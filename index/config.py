@@ -41,6 +41,8 @@ class CoreSettings(_Section):
     max_file_mb: float = Field(default=10.0, gt=0)
     log_level: str = "WARNING"
     follow_links: bool = False  # index files linked from outside the articles directory
+    # Refuse when the answer scorer's best candidate is less likely than this (None: fitted).
+    refusal_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class OpenAISettings(_Section):

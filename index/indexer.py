@@ -18,14 +18,17 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.articles import Article, read_dir
+from index.attribution import ATTRIBUTION_VERSION
 from index.chunking import Chunk, Chunker
 from index.errors import ReindexFailed
 from index.models import Progress, ReindexSummary
+from index.quotes import annotation_json
+from index.sentvec import embed_chunks_and_sentences
 from index.store import HEARTBEAT_SECONDS, ArticleRecord, ChunkRecord, Generation, Store, disk_full
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes what gets indexed
+PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes what gets indexed
 EMBED_PAGE = 256  # chunks embedded per progress step
 
 ProgressFn = Callable[[Progress], None]
@@ -40,13 +43,22 @@ class Indexer:
     """Builds generations of the index from an articles directory."""
 
     def __init__(
-        self, store: Store, embedder: BaseEmbedding, chunker: Chunker, info: dict[str, Any]
+        self,
+        store: Store,
+        embedder: BaseEmbedding,
+        chunker: Chunker,
+        info: dict[str, Any],
+        *,
+        annotate: bool = True,
     ):
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
+        self.annotate = annotate  # who-said-what annotation of each article (index.quotes)
         # What the vectors and chunks depend on; a different value forces a full rebuild.
         self.info = {**info, "pipeline": PIPELINE_VERSION}
+        if annotate:
+            self.info["attribution"] = ATTRIBUTION_VERSION
 
     def reindex(
         self,
@@ -159,6 +171,13 @@ class Indexer:
                 page = []
         Store.add_chunks(gen, page)
         Store.add_articles(gen, Store.article_records(current, list(kept)))
+        self._carry_over_sentences(current, gen, kept)
+
+    @staticmethod
+    def _carry_over_sentences(current: Generation, gen: Generation, kept: Sequence[str]) -> None:
+        ids = list(kept)
+        for i in range(0, len(ids), 500):
+            Store.add_sentence_vectors(gen, Store.sentence_vector_docs(current, ids[i : i + 500]))
 
     def _embed_articles(
         self, gen: Generation, articles: Sequence[Article], report: ProgressFn
@@ -183,7 +202,12 @@ class Indexer:
 
     def _write(self, gen: Generation, batch: Sequence[tuple[Article, list[Chunk]]]) -> int:
         texts = [embed_text(a.ref.title, c.text) for a, chunks in batch for c in chunks]
-        vectors = self.embedder.get_text_embedding_batch(texts) if texts else []
+        places = [
+            (a.id, len(embed_text(a.ref.title, "")), c.start) for a, chunks in batch for c in chunks
+        ]
+        vectors, sentence_vectors = embed_chunks_and_sentences(
+            self.embedder, texts, places, {a.id: a.text for a, _ in batch}
+        )
         chunk_records: list[ChunkRecord] = []
         article_records: list[ArticleRecord] = []
         i = 0
@@ -192,11 +216,13 @@ class Indexer:
             i += len(chunks)
             for c, v in zip(chunks, vecs, strict=True):
                 chunk_records.append(ChunkRecord(c.id, c.article_id, c.start, c.end, c.text, v))
+            quotes = annotation_json(article.text) if self.annotate else ""
             article_records.append(
-                ArticleRecord(article.ref, article.text, article.source_hash, _mean(vecs))
+                ArticleRecord(article.ref, article.text, article.source_hash, _mean(vecs), quotes)
             )
         Store.add_chunks(gen, chunk_records)
         Store.add_articles(gen, article_records)
+        Store.add_sentence_vectors(gen, {aid: v.encode() for aid, v in sentence_vectors.items()})
         return len(chunk_records)
 
 

@@ -95,6 +95,8 @@ class Answer:
     verification: list[str] = field(default_factory=list)
     usage: dict[str, int] | None = None  # LLM token usage when an LLM wrote the answer
     model: str | None = None
+    # The answer scorer's probability that its best candidate answers (refusal below threshold).
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +110,7 @@ class Answer:
             "verification": list(self.verification),
             "usage": self.usage,
             "model": self.model,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }
 
 

@@ -20,6 +20,8 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.lexical import LexicalIndex, terms
 from index.models import ArticleRef, Passage
+from index.quotes import QuoteIndex
+from index.sentvec import SentenceVectors
 from index.store import Generation, Store
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class Snapshot:
                 for r in Store.iter_chunks(gen)
             ]
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        # who said what: the quote annotation stored with this generation's articles
+        self.quotes = QuoteIndex(Store.article_quotes(gen)) if gen is not None else QuoteIndex({})
         titles = [
             self.articles[c.article_id].title if c.article_id in self.articles else None
             for c in self.chunks
@@ -62,6 +66,7 @@ class Snapshot:
             [f"{t}\n{c.text}" if t else c.text for t, c in zip(titles, self.chunks, strict=True)]
         )
         self._texts: OrderedDict[str, str] = OrderedDict()
+        self._sentence_vectors: OrderedDict[str, SentenceVectors] = OrderedDict()
         self._lock = Lock()
         log.info(
             "loaded index %s: %d articles, %d chunks in %.2f s",
@@ -94,15 +99,44 @@ class Snapshot:
                 self._texts.popitem(last=False)
         return text
 
+    def sentence_vectors(self, article_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The stored sentence vectors of these articles (cached; absent for an index built
+        without them)."""
+        out: dict[str, SentenceVectors] = {}
+        with self._lock:
+            for aid in article_ids:
+                if aid in self._sentence_vectors:
+                    self._sentence_vectors.move_to_end(aid)
+                    out[aid] = self._sentence_vectors[aid]
+        wanted = [a for a in dict.fromkeys(article_ids) if a not in out]
+        if wanted and self.gen is not None:
+            got = {
+                a: SentenceVectors.decode(d)
+                for a, d in Store.sentence_vector_docs(self.gen, wanted).items()
+            }
+            out.update(got)
+            with self._lock:
+                self._sentence_vectors.update(got)
+                while len(self._sentence_vectors) > ARTICLE_CACHE:
+                    self._sentence_vectors.popitem(last=False)
+        return out
+
     def search(
-        self, question: str, k: int, *, query_terms: Sequence[str] | None = None
+        self,
+        question: str,
+        k: int,
+        *,
+        query_terms: Sequence[str] | None = None,
+        vector: Sequence[float] | None = None,
     ) -> tuple[list[Passage], dict[str, float]]:
-        """The best `k` passages for `question`, and timings in ms."""
+        """The best `k` passages for `question` (whose query vector may be given), and
+        timings in ms."""
         timings: dict[str, float] = {}
         if self.empty:
             return [], timings
         t = time.perf_counter()
-        vector = self.embedder.get_query_embedding(question)
+        if vector is None:
+            vector = self.embedder.get_query_embedding(question)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         try:

@@ -16,10 +16,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import numpy as np
 from chromadb.errors import InternalError, NotFoundError
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from index import guard
+from index import guard, scoring
+from index.answerer import Answerer, ExtractiveAnswerer, Job, LLMModeAnswerer, rerank
+from index.candidates import Candidate
+from index.candidates import build as candidates_of
 from index.chunking import Chunker
 from index.config import Settings
 from index.embedding import make_embedder, model_key
@@ -30,13 +34,14 @@ from index.errors import (
     StoreDamaged,
     StoreUnavailable,
 )
-from index.extract import Extractor, refusal, sentences_of
 from index.indexer import Indexer
 from index.lease import ReindexLease
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
 from index.question import analyze
+from index.quotes import SpeakerNotFound, SpeakerQuotes, browse
 from index.retrieval import Snapshot
+from index.sentences import split_sentences
 from index.store import Store, connect, describe_location
 
 log = logging.getLogger(__name__)
@@ -106,8 +111,9 @@ class Newsdesk:
         """Load lazily loaded parts now, so the first question is as fast as the rest."""
         self.embedder.get_query_embedding("warm up")
         analyze("What did the minister say about the talks?")
-        sentences_of("Warm up. Done.")
+        split_sentences("Warm up. Done.")
         guard.warm_up()
+        scoring.fitted()
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: BaseEmbedding | None = None) -> Newsdesk:
@@ -191,17 +197,63 @@ class Newsdesk:
         return self._reindex_lock.locked()
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        """The best passages for `question` (hybrid retrieval, reranked), best first."""
-        return self._serving(lambda snap: self._retrieve(snap, question, k))
+        """The best passages for `question` (hybrid retrieval, reranked by the scorer)."""
+        return self._serving(lambda snap: self._prepare(snap, question, k).passages)
 
-    def _retrieve(self, snap: Snapshot, question: str, k: int | None) -> list[Passage]:
+    def candidates(self, question: str) -> tuple[Job, scoring.Context, list[Candidate]]:
+        """The answer path up to scoring: the job, the scoring context and the candidates
+        (for fitting the scorer and for inspection)."""
+        return self._serving(lambda snap: self._prepare_full(snap, question, None))
+
+    def _prepare(self, snap: Snapshot, question: str, k: int | None) -> Job:
+        return self._prepare_full(snap, question, k)[0]
+
+    def _prepare_full(
+        self, snap: Snapshot, question: str, k: int | None
+    ) -> tuple[Job, scoring.Context, list[Candidate]]:
+        """question -> retrieve -> candidates -> score, with timings in the job's notes."""
+        core = self.settings.core
+        k = k or core.top_k
         q = analyze(question)
-        k = k or self.settings.core.top_k
-        candidates, _ = snap.search(
-            question, RERANK_FACTOR * k, query_terms=_search_terms(question, q.search_terms)
+        t = time.perf_counter()
+        vector = self.embedder.get_query_embedding(question)
+        t_embed = (time.perf_counter() - t) * 1000
+        retrieved, timings = snap.search(
+            question, RERANK_FACTOR * k, query_terms=list(q.terms), vector=vector
         )
-        quotes = Extractor(self.settings.core.max_quotes).quotes(q, candidates, snap.article_text)
-        return Extractor.rerank(candidates, quotes, k)
+        timings["embed"] = t_embed
+        t = time.perf_counter()
+        quotes = snap.quotes if len(snap.quotes) else None
+        cands = candidates_of(retrieved, snap.article_text, quotes)
+        article_ids = list(dict.fromkeys(p.article.id for p in retrieved))
+        ctx = scoring.Context(
+            q,
+            np.asarray(vector, dtype=np.float32),
+            snap.lexical,
+            snap.article_text,
+            snap.sentence_vectors(article_ids),
+            scoring.asked_speaker(q, quotes, article_ids),
+        )
+        timings["candidates"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        model = scoring.fitted()
+        scored = scoring.score(ctx, cands, model)
+        timings["score"] = (time.perf_counter() - t) * 1000
+        threshold = (
+            core.refusal_threshold if core.refusal_threshold is not None else model.threshold
+        )
+        job = Job(
+            question=q,
+            passages=rerank(retrieved, scored, k),
+            scored=scored,
+            article_text=snap.article_text,
+            speaker=ctx.speaker,
+            threshold=threshold,
+            second_ratio=model.second_ratio,
+            max_quotes=core.max_quotes,
+        )
+        job.timings = timings
+        return job, ctx, cands
 
     def ask(
         self,
@@ -227,52 +279,27 @@ class Newsdesk:
         turned_down = guard.check(question, snap.lexical)
         if turned_down is not None:
             return turned_down
-        q = analyze(question)
-        k = self.settings.core.top_k
-        candidates, timings = snap.search(
-            question, RERANK_FACTOR * k, query_terms=_search_terms(question, q.search_terms)
+        job, _ctx, _cands = self._prepare_full(snap, question, None)
+        timings = dict(job.timings)
+        timings["retrieve"] = sum(timings.values())
+        job.on_token = on_token
+        extractive = ExtractiveAnswerer()
+        answerer: Answerer = (
+            LLMModeAnswerer(self.llm, extractive)
+            if self.llm is not None and not offline
+            else extractive
         )
         t = time.perf_counter()
-        quotes = Extractor(self.settings.core.max_quotes).quotes(q, candidates, snap.article_text)
-        passages = Extractor.rerank(candidates, quotes, k)
-        timings["rerank"] = (time.perf_counter() - t) * 1000
-        timings["retrieve"] = sum(timings.values())
-        answer: Answer | None = None
-        fallback: str | None = None
-        if self.llm is not None and not offline:
-            answer, fallback = self._ask_llm(question, passages, snap, on_token, refusal(q).text)
-        if answer is None:
-            answer = Extractor(self.settings.core.max_quotes).answer(q, quotes)
-            if fallback:
-                answer.verification.append(fallback)
+        answer = answerer.answer(job)
+        timings["answer"] = (time.perf_counter() - t) * 1000
         answer.question = question
-        answer.retrieved = passages
+        answer.retrieved = job.passages
         answer.timings_ms = {**timings, **answer.timings_ms}
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         if "dense" not in timings:  # the store did not answer: keyword search alone
             answer.verification.append(f"{self._unreachable_text()}; answered by keyword search")
         self._check_quotes(answer, snap)
         return answer
-
-    def _ask_llm(
-        self,
-        question: str,
-        passages: list[Passage],
-        snap: Snapshot,
-        on_token: Callable[[str], None] | None,
-        refusal_text: str,
-    ) -> tuple[Answer | None, str | None]:
-        """The LLM's verified answer, or (None, why) when the offline answer must serve."""
-        from index.llm import LLMError
-
-        try:
-            answer = self.llm.answer(  # type: ignore[union-attr]
-                question, passages, snap.article_text, on_token=on_token, refusal=refusal_text
-            )
-            return answer, None
-        except LLMError as exc:
-            log.warning("LLM answer failed, answering offline: %s", exc)
-            return None, f"LLM failed ({exc}); answered offline"
 
     @staticmethod
     def _check_quotes(answer: Answer, snap: Snapshot) -> None:
@@ -373,12 +400,38 @@ class Newsdesk:
         except (httpx.TransportError, ConnectionError) as exc:
             raise self._unreachable(exc) from exc
 
+    # -- quotes -----------------------------------------------------------------------------
+
+    def quotes(
+        self, speaker: str, *, about: str | None = None, since: str | None = None
+    ) -> SpeakerQuotes:
+        """What `speaker` said across the collection, newest first (by `about`, if given)."""
+        if not speaker.strip():
+            raise SpeakerNotFound("Give a speaker's name, e.g. Rutte.")
+
+        def work(snap: Snapshot) -> SpeakerQuotes:
+            if snap.empty:
+                raise IndexNotBuilt()
+            return browse(
+                snap.quotes,
+                snap.articles,
+                speaker.strip(),
+                about=about.strip() if about and about.strip() else None,
+                since=since,
+                embed=self.embedder.get_text_embedding_batch,
+            )
+
+        return self._serving(work)
+
+    def suggest_speakers(self, text: str, limit: int = 25) -> list[str]:
+        """Speakers in the quote index matching `text` (for autocomplete), best first."""
+        q = self.snapshot.quotes
+        if not text.strip():
+            return q.speakers()[:limit]
+        return [name for name, _s in q.find_speakers(text)][:limit]
+
     def close(self) -> None:
         """Release what the process holds (nothing needs flushing: Chroma writes through)."""
-
-
-def _search_terms(question: str, content: tuple[str, ...]) -> list[str]:
-    return list(content) or terms(question)
 
 
 def _match_score(text: str, art: ArticleRef) -> float:

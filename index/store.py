@@ -89,6 +89,7 @@ class ArticleRecord:
     text: str
     source_hash: str
     embedding: Sequence[float]
+    quotes: str = ""  # the article's quote annotation (JSON, see index.quotes)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Generation:
     chunks: Collection
     articles: Collection
     info: dict[str, Any]  # pipeline, model, chunk settings, created
+    sentences: Collection | None = None  # per article: sentence spans and vectors
 
 
 class Store:
@@ -136,7 +138,13 @@ class Store:
         articles = self.client.get_collection(
             f"{self.prefix}-{name}-articles", embedding_function=None
         )
-        return Generation(name, chunks, articles, dict(chunks.metadata or {}))
+        try:
+            sentences: Collection | None = self.client.get_collection(
+                f"{self.prefix}-{name}-sentences", embedding_function=None
+            )
+        except Exception:  # built before sentence vectors existed
+            sentences = None
+        return Generation(name, chunks, articles, dict(chunks.metadata or {}), sentences)
 
     def create(self, info: dict[str, Any]) -> Generation:
         """New, empty collections for a generation that is not yet current."""
@@ -162,7 +170,10 @@ class Store:
             metadata=meta,
             embedding_function=None,
         )
-        return Generation(name, chunks, articles, meta)
+        sentences = self.client.create_collection(
+            f"{self.prefix}-{name}-sentences", metadata=meta, embedding_function=None
+        )
+        return Generation(name, chunks, articles, meta, sentences)
 
     def publish(self, gen: Generation) -> None:
         """Make `gen` current (one atomic upsert), then drop what no reader should still use."""
@@ -211,7 +222,7 @@ class Store:
         return None
 
     def drop(self, name: str) -> None:
-        for kind in ("chunks", "articles"):
+        for kind in ("chunks", "articles", "sentences"):
             try:
                 self.client.delete_collection(f"{self.prefix}-{name}-{kind}")
             except Exception as exc:
@@ -248,7 +259,7 @@ class Store:
                 ids=[r.ref.id for r in page],
                 embeddings=_vectors([list(r.embedding) for r in page]),
                 documents=[r.text for r in page],
-                metadatas=[_article_meta(r.ref, r.source_hash) for r in page],
+                metadatas=[_article_meta(r.ref, r.source_hash, r.quotes) for r in page],
             )
 
     # -- reading ----------------------------------------------------------------------------
@@ -293,8 +304,18 @@ class Store:
                         got["documents"][j],
                         str(m["source_hash"]),
                         got["embeddings"][j],
+                        str(m.get("quotes", "")),
                     )
                 )
+        return out
+
+    @staticmethod
+    def article_quotes(gen: Generation) -> dict[str, str]:
+        """Every article's stored quote annotation (JSON; "" when it has none)."""
+        out = {}
+        for got in _pages(gen.articles, ["metadatas"]):
+            for aid, m in zip(got["ids"], got["metadatas"], strict=True):
+                out[aid] = str(m.get("quotes", ""))
         return out
 
     @staticmethod
@@ -302,6 +323,31 @@ class Store:
         got = gen.articles.get(ids=[article_id], include=["documents"])
         docs = got.get("documents") or []
         return docs[0] if docs else None
+
+    @staticmethod
+    def add_sentence_vectors(gen: Generation, docs: dict[str, str]) -> None:
+        """Store each article's encoded sentence vectors (see `index.sentvec`)."""
+        if gen.sentences is None or not docs:
+            return
+        ids = list(docs)
+        for i in range(0, len(ids), PAGE):
+            page = ids[i : i + PAGE]
+            gen.sentences.add(
+                ids=page,
+                embeddings=_vectors([[1.0] for _ in page]),
+                documents=[docs[a] for a in page],
+            )
+
+    @staticmethod
+    def sentence_vector_docs(gen: Generation, ids: Sequence[str]) -> dict[str, str]:
+        """The encoded sentence vectors of the articles `ids` that have them."""
+        if gen.sentences is None or not ids:
+            return {}
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), PAGE):
+            got: Any = gen.sentences.get(ids=list(ids[i : i + PAGE]), include=["documents"])
+            out.update(zip(got["ids"], got["documents"], strict=True))
+        return out
 
     @staticmethod
     def query(gen: Generation, vector: Sequence[float], k: int, n: int) -> list[tuple[str, float]]:
@@ -377,8 +423,10 @@ def _pages(col: Collection, include: Any) -> Iterator[Any]:
         offset += len(got["ids"])
 
 
-def _article_meta(ref: ArticleRef, source_hash: str) -> dict[str, Any]:
+def _article_meta(ref: ArticleRef, source_hash: str, quotes: str = "") -> dict[str, Any]:
     meta: dict[str, Any] = {"source_hash": source_hash}
+    if quotes:
+        meta["quotes"] = quotes
     for f in _ARTICLE_FIELDS:
         value = getattr(ref, f)
         if value is not None:

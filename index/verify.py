@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index.models import Citation, Passage
+from index.sentences import split_sentences
 
 MIN_CLAIM_OVERLAP = 0.5  # share of a claim's content words its cited sentence must hold
 MIN_CLAIM_SHARED = 2  # ... and at least this many words (fewer if the claim is that short)
@@ -576,28 +577,9 @@ def _best_sentence(
     return _Found(passage, a, b, text[a:b])
 
 
-@lru_cache(maxsize=64)
 def article_sentences(text: str) -> tuple[tuple[int, int], ...]:
-    """Rough sentence spans of an article: line by line, split after . ! ? before a capital."""
-    out = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for m in re.finditer(r"(?<=[.!?])[”\"’']?\s+(?=[“\"‘A-Z0-9])", line.group()):
-            end = line.start() + m.start() + (1 if m.group()[:1] in "”\"’'" else 0)
-            if text[start:end].strip():
-                out.append(_trim(text, start, end))
-            start = line.start() + m.end()
-        if text[start : line.end()].strip():
-            out.append(_trim(text, start, line.end()))
-    return tuple(out)
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
+    """Sentence spans of an article, from the project's one splitter."""
+    return tuple((s.start, s.end) for s in split_sentences(text))
 
 
 def _content_words(text: str) -> set[str]:

@@ -32,30 +32,21 @@ def test_bm25_ranks_folded_names() -> None:
     assert index.top(terms("Kurti"), 2) == []
 
 
-def test_speaker_question_is_parsed() -> None:
-    q = analyze("What did Rutte say about Dodik?")
-    assert (q.kind, q.speaker) == ("speaker", "Rutte")
-    assert q.topic_terms == tuple(terms("Dodik"))
-    q = analyze("According to Rutte, what has the US been saying for 15 years?")
-    assert (q.kind, q.speaker) == ("speaker", "Rutte")
-    q = analyze("What did Vucic tell Stoltenberg about joint exercises with NATO?")
-    assert q.speaker == "Vucic" and "stoltenberg" in q.topic_terms
+def test_question_terms_mentions_and_years() -> None:
+    q = analyze("What did Rutte say about Dodik in 2031?")
+    assert set(terms("Rutte Dodik")) <= set(q.terms)
+    assert "Rutte" in q.mentions and "Dodik" in q.mentions
+    assert q.years == (2031,)
+    role = analyze("what did the polish interior minister say")
+    assert "polish interior minister" in role.mentions
+    assert analyze("wat did vucic say abt nato").mentions[0].startswith("wat")
 
 
-def test_question_kinds_and_expectations() -> None:
+def test_question_kinds() -> None:
     assert analyze("How many troops were sent?").kind == "count"
+    assert analyze("how long was dodik jailed for").kind == "count"
     assert analyze("When did they meet?").kind == "time"
     assert analyze("Who leads NATO?").kind == "person"
-    assert analyze("Did Serbia join?").kind == "yesno"
-    how_much = analyze("How much did the dinner cost?")
-    assert not how_much.expects("They met in Brussels on March 19, 2025.")
-    assert how_much.expects("The dinner cost 300 euros.")
-    who = analyze("Who was NATO secretary general when Vucic pledged to resume exercises?")
-    assert not who.expects("Belgrade may resume exercises, President Vucic said")
-    assert who.expects("Vucic said so after meeting with Jens Stoltenberg, the bloc's chief.")
-
-
-def test_possessive_names_what_is_asked() -> None:
-    assert analyze("What did Rutte say Dodik's sentence was?").focus_terms == tuple(
-        terms("sentence")
-    )
+    assert analyze("so who said it looks grim").kind == "person"
+    assert analyze("Where did they meet?").kind == "place"
+    assert analyze("What did Rutte say?").kind == "other"

@@ -1,0 +1,169 @@
+"""Answerers: the step that turns scored candidates into an `Answer`.
+
+Both modes take the same `Job`. The extractive answerer shows the best candidates, or refuses
+when the best one's probability is under the refusal threshold. The LLM answerer writes the
+answer from the passages the scorer ranked highest and falls back to the extractive answer
+when the LLM fails (`LLMError`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from index import present
+from index.models import Answer, Mode, Passage
+from index.question import Question
+from index.scoring import Scored
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """Everything an answerer may use for one question."""
+
+    question: Question
+    passages: list[Passage]  # retrieved, reranked by their best candidate, best first
+    scored: list[Scored]  # candidates, best first
+    article_text: Callable[[str], str]
+    speaker: str | None  # the speaker the question names (quote index), if any
+    threshold: float
+    second_ratio: float
+    max_quotes: int
+    on_token: Callable[[str], None] | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # ms per step so far
+
+
+class Answerer(Protocol):
+    mode: Mode
+
+    def answer(self, job: Job) -> Answer: ...
+
+
+class ExtractiveAnswerer:
+    """The articles' own sentences that answer, or a refusal."""
+
+    mode: Mode = "extractive"
+
+    def answer(self, job: Job) -> Answer:
+        chosen = select(job.scored, job.threshold, job.second_ratio, job.max_quotes)
+        confidence = job.scored[0].probability if job.scored else 0.0
+        q = job.question
+        if not chosen:
+            return Answer(
+                question=q.text,
+                text=present.refusal_text(_echo(job.speaker)),
+                refused=True,
+                mode="extractive",
+                confidence=confidence,
+            )
+        newest = _newest_date(chosen)
+        if q.years and newest and max(q.years) > int(newest[:4]):
+            # The question asks about a time after the articles: say what they say, and when.
+            return Answer(
+                question=q.text,
+                text=present.with_reports(present.outdated_text(newest), chosen),
+                refused=True,
+                mode="extractive",
+                citations=present.citations(chosen),
+                confidence=confidence,
+            )
+        return Answer(
+            question=q.text,
+            text=present.body(chosen),
+            refused=False,
+            mode="extractive",
+            citations=present.citations(chosen),
+            confidence=confidence,
+        )
+
+
+class LLMModeAnswerer:
+    """An LLM's verified answer over the best-ranked passages; offline when it fails."""
+
+    mode: Mode = "llm"
+
+    def __init__(self, llm: Any, fallback: Answerer) -> None:
+        self.llm = llm
+        self.fallback = fallback
+
+    def answer(self, job: Job) -> Answer:
+        from index.llm import LLMError
+
+        refusal = present.refusal_text(_echo(job.speaker))
+        try:
+            answer: Answer = self.llm.answer(
+                job.question.text,
+                job.passages,
+                job.article_text,
+                on_token=job.on_token,
+                refusal=refusal,
+            )
+        except LLMError as exc:
+            log.warning("LLM answer failed, answering offline: %s", exc)
+            answer = self.fallback.answer(job)
+            answer.verification.append(f"LLM failed ({exc}); answered offline")
+            return answer
+        if job.scored:
+            answer.confidence = job.scored[0].probability
+        return answer
+
+
+def select(
+    scored: Sequence[Scored], threshold: float, second_ratio: float, max_quotes: int
+) -> list[Scored]:
+    """The best candidate if it clears `threshold`, and the next ones, not overlapping it,
+    that reach `second_ratio` of its probability (at most `max_quotes`)."""
+    if not scored or scored[0].probability < threshold:
+        return []
+    best = scored[0].probability
+    chosen = [scored[0]]
+    for s in scored[1:]:
+        if len(chosen) >= max_quotes or s.probability < max(threshold, second_ratio * best):
+            break
+        c = s.candidate
+        if any(
+            (
+                x.candidate.article.id == c.article.id
+                and x.candidate.start < c.end
+                and c.start < x.candidate.end
+            )
+            or _same_text(x.candidate.text, c.text)
+            for x in chosen
+        ):
+            continue
+        chosen.append(s)
+    return chosen
+
+
+def rerank(passages: Sequence[Passage], scored: Sequence[Scored], k: int) -> list[Passage]:
+    """The `k` passages holding the most probable candidates, best first."""
+    best: dict[str, float] = {}
+    for s in scored:
+        c = s.candidate
+        for p in passages:
+            if p.article.id == c.article.id and c.start < p.end and p.start < c.end:
+                best[p.chunk_id] = max(best.get(p.chunk_id, 0.0), s.probability)
+    ranked = sorted(enumerate(passages), key=lambda ip: (-best.get(ip[1].chunk_id, 0.0), ip[0]))
+    return [replace(p, score=best.get(p.chunk_id, 0.0) + p.score) for _, p in ranked[:k]]
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Near-duplicates, such as one statement quoted by two articles."""
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.6
+
+
+def _newest_date(chosen: Sequence[Scored]) -> str | None:
+    dates = [s.candidate.article.date for s in chosen if s.candidate.article.date]
+    return max(dates) if dates else None
+
+
+def _echo(speaker: str | None) -> str | None:
+    """A speaker name safe to repeat in a refusal (plain words, not too long)."""
+    if speaker and len(speaker) <= 60 and all(ch.isalnum() or ch in " .’'-" for ch in speaker):
+        return speaker
+    return None

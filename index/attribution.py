@@ -1,0 +1,975 @@
+"""Who said what in one article: statements (direct and reported speech) and their speakers.
+
+Rules over the article's sentences, in reading order (after the quote-attribution literature:
+PARC 3.0, Quotebank, BBC Citron's rule stage):
+
+- Direct statements are quotation-mark pairs (straight, curly, single), a quotation left open at
+  the end of a paragraph (it runs on into the next one, BBC style) and quoted posts.
+- Reported speech is the clause of a verb of saying ("X said (that) ...", "..., X said",
+  "according to X, ...").
+- The speaker is the subject next to a verb of saying in the sentence's narration (the text
+  outside the quotation marks), or "according to X", or "told by X". A quotation without one
+  continues the statement before it. Names resolve to the article's people and bodies: a full
+  name, a later surname ("Myers", "Mr Myers"), a role the article ties to a name ("the
+  minister" after "Interior Minister Ana Petrović"), a pronoun to the speaker in focus (the
+  last speaker, else the last sentence's subject), "they" to a joint subject or a body.
+
+Names are found by capitalisation; the only word lists are English function words, verbs of
+saying, pronouns and honorifics: language knowledge, not names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import cast
+
+from index.sentences import Sentence, split_sentences
+
+ATTRIBUTION_VERSION = "1"  # bump when the rules change what gets annotated
+
+_VERBS = (
+    "say says said saying tell tells told telling add adds added adding warn warns warned "
+    "warning insist insists insisted claim claims claimed argue argues argued arguing "
+    "believe believes believed rule ruled report reports reported state states stated "
+    "explain explains explained note notes noted write writes wrote tweet tweets tweeted "
+    "post posts posted announce announces announced declare declares declared stress "
+    "stresses stressed emphasise emphasised emphasized urge urges urged admit admits "
+    "admitted acknowledge acknowledges acknowledged suggest suggests suggested predict "
+    "predicts predicted describe describes described describing call calls called calling "
+    "brand brands branded branding reply replied respond responded confirm confirms "
+    "confirmed reveal revealed comment commented conclude concluded "
+    "observe observed remark remarked recall recalled maintain maintains maintained indicate "
+    "indicated expect expects expected think thinks thought echo echoed agree agrees "
+    "agreed complain complained accuse accused estimate estimated allege alleged assert "
+    "asserted concede conceded deem deemed underline underlined mention mentioned "
+    "find found told spoke speaking"
+).split()
+SPEECH_VERBS = frozenset(_VERBS)
+# Verbs whose object is a quotation or clause only with a speaker: never a denial (the speaker
+# does not assert what follows "denied").
+_DENIAL = frozenset("deny denies denied dismiss dismissed reject rejected".split())
+_PRONOUNS = {"he": "m", "she": "f", "they": "p", "it": "n", "we": "p", "i": "s"}
+_HONORIFICS = {
+    "mr": "m", "mrs": "f", "ms": "f", "miss": "f", "dr": "", "sir": "m", "lord": "m",
+    "lady": "f", "prof": "", "professor": "",
+}  # fmt: skip
+_POSTNOMINAL = re.compile(r"^(?:[A-Z]{2,4}|Jr|Sr)$")
+_FUNCTION = frozenset(
+    (
+        "a an the this that these those his her its their our my your and or but if so as at "
+        "by for from in into of on to with without about after before during while when where "
+        "who whom whose which what why how than then there here also later still however "
+        "meanwhile yesterday today tomorrow earlier now not no yes all some many most one two "
+        "he she it they we i you him them us me has have had was were is are be been will "
+        "would could should may might can must do does did just only even according further "
+        "too again both each every other another such being because though although since "
+        "until unless asked speaking writing responding in"
+    ).split()
+)
+_MONTHS_DAYS = frozenset(
+    (
+        "january february march april may june july august september october november december "
+        "monday tuesday wednesday thursday friday saturday sunday"
+    ).split()
+)
+_AUX = frozenset(
+    "has have had also later then further too once again previously earlier recently "
+    "reportedly publicly repeatedly has had would will".split()
+)
+_WORD = re.compile(r"[^\W_](?:[\w’'.\-]*[^\W_])?\.?|[^\w\s]", re.UNICODE)
+QMARK = "<Q>"  # stands for a quotation in the narration's tokens
+_MARKS = frozenset("\"“”‘’'«»„")
+_SPOKES = frozenset(
+    "spokesman spokeswoman spokesperson spokespeople representative statement website "
+    "release report letter post account".split()
+)
+_OPENERS = {'"': '"', "“": "”", "‘": "’", "'": "'", "„": "“", "«": "»"}
+MIN_STANDALONE_WORDS = 4  # a quotation this long is a statement even without a verb in its sentence
+MIN_CLAUSE_WORDS = 3  # reported speech shorter than this is no statement
+
+
+@dataclass
+class Entity:
+    """A person or body the article names, with every way it is written and its roles."""
+
+    name: str
+    kind: str  # "person" | "body" | "group"
+    aliases: set[str] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+    gender: str = ""
+    members: tuple[str, ...] = ()  # of a joint subject ("X and Y")
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1]
+
+
+@dataclass(frozen=True)
+class Found:
+    """One statement in an article: its span, quoted words, kind, and speaker (entity name)."""
+
+    start: int
+    end: int
+    quoted: str | None
+    kind: str  # "direct" | "indirect"
+    speaker: str | None
+    mention: str  # "name" | "role" | "pronoun" | "none"
+    sentence_start: int
+    sentence_end: int
+
+
+@dataclass
+class Annotation:
+    statements: list[Found]
+    entities: dict[str, Entity]
+
+
+@dataclass(frozen=True)
+class _Tok:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def low(self) -> str:
+        return self.text.lower().rstrip(".")
+
+    @property
+    def cap(self) -> bool:
+        c = self.text[0]
+        return c.isupper() or (c.isdigit() and False)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    entity: str | None  # name of the entity, None when unresolved
+    how: str  # "name" | "role" | "pronoun"
+    subject: bool = True
+    word: str = ""  # the pronoun, resolved when the statement is added
+    sent: int = -1  # start of the pronoun's sentence
+
+
+@lru_cache(maxsize=1 << 16)
+def fold(s: str) -> str:
+    """Lower case without diacritics (NFKD, combining marks dropped)."""
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in s if not unicodedata.combining(c)).lower()
+
+
+def quote_spans(text: str) -> list[tuple[int, int, bool]]:
+    """Inner spans of the quotations of `text`, paragraph by paragraph: (start, end, closed).
+    An opening mark with no closing one in its paragraph runs to the paragraph's end."""
+    out: list[tuple[int, int, bool]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        s, base = line.group(), line.start()
+        i = 0
+        while i < len(s):
+            ch = s[i]
+            if ch in _OPENERS and _can_open(s, i):
+                close = _OPENERS[ch]
+                j = i + 1
+                while j < len(s):
+                    if _reopens(s, j, ch):  # "... coming up. "The minds ...": run on
+                        break
+                    if s[j] == close and _can_close(s, j, ch):
+                        break
+                    j += 1
+                if j < len(s) and _reopens(s, j, ch):
+                    out.append((base + i + 1, base + j, False))
+                    i = j
+                    continue
+                if j < len(s):
+                    if j > i + 1:
+                        out.append((base + i + 1, base + j, True))
+                    i = j + 1
+                    continue
+                if ch in "'‘":  # an unclosed single mark is an apostrophe, not a quotation
+                    i += 1
+                    continue
+                out.append((base + i + 1, base + len(s), False))
+                break
+            i += 1
+    return [(a, b, c) for a, b, c in (_strip(text, *q) for q in out) if b > a]
+
+
+def _reopens(s: str, j: int, opener: str) -> bool:
+    """Whether the mark at j opens a new quotation inside an unclosed one: a curly opener, or
+    a straight mark after the end of a sentence and a space, before a word."""
+    if opener == "“" and s[j] == "“":
+        return True
+    if opener != '"' or s[j] != '"' or j < 2:
+        return False
+    nxt = s[j + 1] if j + 1 < len(s) else " "
+    return s[j - 1] == " " and s[j - 2] in ".!?" and nxt.isalnum()
+
+
+def _can_open(s: str, i: int) -> bool:
+    prev = s[i - 1] if i else " "
+    nxt = s[i + 1] if i + 1 < len(s) else " "
+    if s[i] in "'’":
+        return not prev.isalnum() and nxt.isalnum()
+    return not nxt.isspace() or s[i] in "“‘«„"
+
+
+def _can_close(s: str, j: int, opener: str) -> bool:
+    if opener not in "'‘":
+        return True
+    nxt = s[j + 1] if j + 1 < len(s) else " "
+    return not nxt.isalnum()
+
+
+def _strip(text: str, a: int, b: int, closed: bool) -> tuple[int, int, bool]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] == ","):
+        b -= 1
+    return a, b, closed
+
+
+def _tokens(text: str, a: int, b: int) -> list[_Tok]:
+    return [_Tok(a + m.start(), a + m.end(), m.group()) for m in _WORD.finditer(text[a:b])]
+
+
+def _is_name_word(t: _Tok, first_in_sentence: bool) -> bool:
+    if not t.text[0].isupper():
+        return False
+    if t.low in _FUNCTION or t.low in _PRONOUNS:
+        return False
+    if first_in_sentence and t.low in SPEECH_VERBS:
+        return False
+    return t.low not in _MONTHS_DAYS
+
+
+class _Article:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.entities: dict[str, Entity] = {}
+        self.order: list[tuple[int, str]] = []  # (position, entity) of every resolved mention
+        self.subjects: list[tuple[int, str]] = []  # sentence subjects
+        self.titles, self.common = _title_words(text)
+        self.acronyms = _acronyms(text)
+
+    # -- names --------------------------------------------------------------------------
+
+    def names_in(self, toks: list[_Tok], sent_start: int) -> list[tuple[int, int, str, str]]:
+        """Capitalised runs of the sentence as (first token, end token, name, role)."""
+        runs = []
+        i = 0
+        while i < len(toks):
+            t = toks[i]
+            if _is_name_word(t, t.start == sent_start) or (
+                t.low in _HONORIFICS and i + 1 < len(toks) and toks[i + 1].text[0].isupper()
+            ):
+                j = i + 1
+                while j < len(toks):
+                    u = toks[j]
+                    if (
+                        (u.text[0].isupper() and u.low not in _FUNCTION and u.low not in _PRONOUNS)
+                        or (
+                            u.low in _PARTICLES
+                            and j + 1 < len(toks)
+                            and toks[j + 1].text[0].isupper()
+                            and u.low != "of"
+                        )
+                        or (  # "the House of Lords", "the Office for National Statistics"
+                            u.low in ("of", "for", "on")
+                            and i > 0
+                            and toks[i - 1].low == "the"
+                            and j + 1 < len(toks)
+                            and toks[j + 1].text[0].isupper()
+                            and toks[j + 1].low not in _FUNCTION
+                        )
+                    ):
+                        j += 1
+                    else:
+                        break
+                runs.append((i, j))
+                i = j
+            else:
+                i += 1
+        out = []
+        for i, j in runs:
+            words = [t.text.rstrip(".") for t in toks[i:j]]
+            words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
+            role = ""
+            # "the Home Office", an acronym, a "the X of Y" body
+            out.append((i, j, " ".join(words), role))
+        return out
+
+    def entity_for(self, words: list[str], preceded_by_the: bool, pos: int) -> str | None:
+        """The entity a capitalised run names, registering a new one if needed."""
+        gender = ""
+        while words and words[0].lower().rstrip(".") in _HONORIFICS:
+            gender = _HONORIFICS[words[0].lower().rstrip(".")] or gender
+            words = words[1:]
+            preceded_by_the = False
+        while len(words) > 1 and _POSTNOMINAL.match(words[-1]):
+            words = words[:-1]
+        if not words:
+            return None
+        titled: list[str] = []
+        plain = self.titles | self.common
+        if (
+            words
+            and fold(words[-1]) in self.titles
+            and not words[-1].isupper()
+            and all(fold(w) in plain for w in words)
+        ):
+            return None  # "The President", "Vice President": a role, not a name
+        while len(words) > 2 and fold(words[0]) in plain and not words[0].isupper():
+            titled.append(words.pop(0))
+        if len(words) == 2 and fold(words[0]) in plain and not words[0].isupper():
+            found = self._by_surname(words[1], gender, pos)
+            if found is not None:
+                found.roles.add(" ".join([*titled, words[0]]).lower())
+                return found.name
+        if titled:
+            preceded_by_the = False
+        if len(words) == 1 and words[0] in self.acronyms:
+            words = self.acronyms[words[0]].split()
+            preceded_by_the = words[0] == "the"
+            words = words[1:] if preceded_by_the else words
+            if self._known(" ".join(words)) is None:
+                ent = self._add(("the " if preceded_by_the else "") + " ".join(words), "body")
+                ent.aliases.add(" ".join(words))
+        surface = " ".join(words)
+        body = preceded_by_the or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1)
+        if body:
+            name = ("the " if preceded_by_the else "") + surface
+            ent = self._known(surface) or self._add(name, "body")
+            ent.aliases.add(surface)
+            return ent.name
+        role = " ".join(words[:-2]) if len(words) > 2 else ""
+        person = words[-2:] if len(words) >= 2 else words
+        if len(words) > 2 and (
+            len(words[-2]) <= 2 or words[-2].endswith(".") or words[-2] in _PARTICLES
+        ):
+            person = words[-3:]  # a middle initial
+            role = " ".join(words[:-3])
+        if len(person) == 1:
+            found = self._by_surname(person[0], gender, pos)
+            ent = found or self._known(person[0]) or self._add(person[0], "person")
+            if gender and not ent.gender:
+                ent.gender = gender
+            ent.aliases.add(surface)
+            return ent.name
+        full = " ".join(person)
+        ent = self._known(full) or self._add(full, "person")
+        ent.aliases.add(full)
+        if gender:
+            ent.gender = gender
+        role = " ".join([*titled, role]).strip()
+        if role:
+            ent.roles.add(role.lower())
+        return ent.name
+
+    def _known(self, name: str) -> Entity | None:
+        f = fold(name)
+        for e in self.entities.values():
+            if fold(e.name) == f or f in {fold(a) for a in e.aliases}:
+                return e
+        return None
+
+    def _by_surname(self, surname: str, gender: str, pos: int) -> Entity | None:
+        f = fold(surname)
+        cands = [e for e in self.entities.values() if e.kind == "person" and fold(e.surname) == f]
+        if gender:
+            cands = [e for e in cands if e.gender in ("", gender)] or cands
+        if not cands:
+            return None
+        return max(cands, key=lambda e: self._last_seen(e.name, pos))
+
+    def _last_seen(self, name: str, pos: int) -> int:
+        return max((p for p, n in self.order if n == name and p <= pos), default=-1)
+
+    def _add(self, name: str, kind: str) -> Entity:
+        ent = Entity(name, kind, aliases={name})
+        self.entities[name] = ent
+        return ent
+
+
+@dataclass
+class _Frame:
+    """A verb of saying in a sentence's narration: who, and the clause it reports."""
+
+    verb: int  # character position of the verb
+    speaker: _Mention
+    start: int  # the reported clause (indirect speech)
+    end: int
+
+
+@dataclass
+class _Sent:
+    s: Sentence
+    toks: list[_Tok]
+    mentions: dict[int, _Mention]
+    frames: list[_Frame]
+    narration_words: int
+
+
+@lru_cache(maxsize=256)
+def annotate(text: str) -> Annotation:
+    """Every statement of an article's cleaned text, with speakers resolved within it."""
+    return _Annotator(text).run()
+
+
+class _Annotator:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.art = _Article(text)
+        self.sents = split_sentences(text)
+        self.quotes = quote_spans(text)
+        self.found: list[Found] = []
+        self.last_speaker: str | None = None
+        self.last_at = -(10**9)  # position of the last statement
+        self.last_sent = -10
+        self.last_end = -(10**9)  # end of the sentence(s) of the last statement
+        self._frames_so_far: list[_Frame] = []
+
+    def run(self) -> Annotation:
+        paras: dict[int, list[int]] = {}
+        for i, s in enumerate(self.sents):
+            paras.setdefault(s.para, []).append(i)
+        carried: str | None = None
+        for p in sorted(paras):
+            idx = paras[p]
+            lo, hi = self.sents[idx[0]].start, self.sents[idx[-1]].end
+            quotes = [q for q in self.quotes if lo <= q[0] < hi]
+            infos = [self._prepare(self.sents[i], quotes) for i in idx]
+            carried = self._paragraph(idx, infos, quotes, carried)
+        return Annotation(self.found, self.art.entities)
+
+    def _prepare(self, s: Sentence, quotes: list[tuple[int, int, bool]]) -> _Sent:
+        text = self.text
+        inside = [False] * (s.end - s.start)
+        mine = []
+        for a, b, c in quotes:
+            if a < s.end and b > s.start:
+                a2, b2 = max(a, s.start), min(b, s.end)
+                mine.append((a2, b2, c))
+                for k in range(a2, b2):
+                    inside[k - s.start] = True
+        toks = [
+            t
+            for t in _tokens(text, s.start, s.end)
+            if not inside[t.start - s.start] and t.text not in _MARKS
+        ]
+        toks += [_Tok(a, b, QMARK) for a, b, _c in mine]
+        toks.sort(key=lambda t: t.start)
+        mentions = self._mentions(toks, s.start)
+        frames = self._frames(toks, mentions)
+        words = sum(1 for t in toks if t.text[0].isalnum())
+        return _Sent(s, toks, mentions, frames, words)
+
+    def _paragraph(
+        self,
+        idx: list[int],
+        infos: list[_Sent],
+        quotes: list[tuple[int, int, bool]],
+        carried: str | None,
+    ) -> str | None:
+        """Statements of one paragraph, in order; the speaker of a quotation left open."""
+        text = self.text
+        events: list[tuple[int, str, object]] = []
+        for q in quotes:
+            events.append((q[0], "q", q))
+        for k, info in enumerate(infos):
+            if not any(q[0] < info.s.end and q[1] > info.s.start for q in quotes):
+                for f in info.frames:
+                    events.append((f.verb, "f", (k, f)))
+        events.sort(key=lambda e: e[0])
+        open_speaker: str | None = None
+        for _pos, what, item in events:
+            if what == "f":
+                k, f = cast("tuple[int, _Frame]", item)
+                spk = self._resolve(f.speaker, f.verb)
+                if (
+                    spk
+                    and f.end > f.start
+                    and len(text[f.start : f.end].split()) >= MIN_CLAUSE_WORDS
+                ):
+                    self._add(
+                        f.start, f.end, None, "indirect", spk, f.speaker.how, infos[k].s, idx[k]
+                    )
+                continue
+            a, b, closed = cast("tuple[int, int, bool]", item)
+            k0 = next(k for k, i in enumerate(infos) if i.s.start <= a < i.s.end or a < i.s.start)
+            k1 = next((k for k, i in enumerate(infos) if i.s.start < b <= i.s.end), len(infos) - 1)
+            frame = self._frame_for(infos, k0, k1, a, b)
+            words = len(text[a:b].split())
+            s0 = infos[k0].s
+            if frame is not None:
+                spk = self._resolve(frame.speaker, frame.verb)
+                how = frame.speaker.how
+            else:
+                spk, how = None, "none"
+                narration = sum(infos[k].narration_words for k in range(k0, k1 + 1))
+                if carried and a <= s0.start + 2 and s0.start == infos[0].s.start:
+                    spk = carried
+                elif words >= MIN_STANDALONE_WORDS and narration <= max(2, words // 2):
+                    spk = self._continuing(a, idx[k0])
+            if spk is None:
+                continue
+            sent_end = infos[k1].s.end
+            self._add(a, b, text[a:b], "direct", spk, how, s0, idx[k0], sent_end)
+            if not closed:
+                open_speaker = spk
+        return open_speaker
+
+    def _frame_for(self, infos: list[_Sent], k0: int, k1: int, a: int, b: int) -> _Frame | None:
+        """The verb of saying that introduces the quotation [a, b): nearest before it in its
+        first sentence, or after it in its last sentence."""
+        best: tuple[int, _Frame] | None = None
+        for f in infos[k0].frames:
+            if f.verb < a:
+                d = a - f.verb
+                if best is None or d < best[0]:
+                    best = (d, f)
+        for f in infos[k1].frames:
+            if f.verb >= b:
+                d = f.verb - b
+                if best is None or d < best[0]:
+                    best = (d, f)
+        return best[1] if best else None
+
+    def _add(  # noqa: PLR0917
+        self,
+        a: int,
+        b: int,
+        quoted: str | None,
+        kind: str,
+        speaker: str,
+        mention: str,
+        s: Sentence,
+        si: int,
+        sent_end: int | None = None,
+    ) -> None:
+        ent = self.art.entities.get(speaker)
+        names = ent.members if ent is not None and ent.members else (speaker,)
+        for n in names:
+            self.found.append(Found(a, b, quoted, kind, n, mention, s.start, sent_end or s.end))
+        self.last_speaker = speaker
+        self.last_at = a
+        self.last_end = sent_end or s.end
+        self.last_sent = si
+
+    def _continuing(self, pos: int, si: int) -> str | None:
+        if self.last_speaker is not None and si - self.last_sent <= 3:
+            return self.last_speaker
+        subjects = [n for p, n in self.art.subjects if p < pos]
+        return subjects[-1] if subjects else None
+
+    def _resolve(self, m: _Mention, pos: int) -> str | None:
+        if m.how == "pronoun":
+            return self._pronoun(m.word, pos, m.sent if m.sent >= 0 else pos)
+        return m.entity
+
+    # -- mentions -----------------------------------------------------------------------
+
+    def _mentions(self, toks: list[_Tok], sent_start: int) -> dict[int, _Mention]:
+        """Mentions of people and bodies by the index of their last token."""
+        art = self.art
+        out: dict[int, _Mention] = {}
+        first_subject: str | None = None
+        for i, j, _name, _role in art.names_in(toks, sent_start):
+            words = [t.text.rstrip(".") for t in toks[i:j]]
+            words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
+            the = i > 0 and toks[i - 1].low == "the"
+            det = i > 0 and toks[i - 1].low in ("the", "a", "an")
+            if det and j < len(toks) and _role_noun(toks[j]):
+                continue  # "the Tory leader", "a Cosla spokesman": a role phrase
+            if (
+                i > 0
+                and toks[i - 1].low in ("a", "an")
+                and not (j < len(toks) and toks[j].low in _SPOKES)
+            ):
+                continue  # "a Republican Assemblywoman": a description, not a name
+            name = art.entity_for(words, the, toks[i].start)
+            if name is None:
+                continue
+            start = toks[i - 1].start if the else toks[i].start
+            k = i - 1 if not the else i - 2
+            role_words: list[str] = []
+            while (
+                k >= 0
+                and toks[k].text[0].islower()
+                and toks[k].low not in _FUNCTION
+                and toks[k].low not in SPEECH_VERBS
+            ):
+                role_words.insert(0, toks[k].text)
+                k -= 1
+            ent = art.entities[name]
+            if role_words and ent.kind == "person":
+                ent.roles.add(" ".join(role_words).lower())
+            prep = k >= 0 and toks[k].low in _PREPS
+            possessive = toks[j - 1].text.endswith(("'s", "’s"))
+            m = _Mention(start, toks[j - 1].end, name, "name", subject=not prep and not possessive)
+            out[j - 1] = m
+            # "X spokesman said": the body speaks through its spokesman
+            if j < len(toks) and toks[j].low in _SPOKES:
+                out[j] = _Mention(start, toks[j].end, name, "name", subject=not prep)
+            art.order.append((toks[i].start, name))
+            if first_subject is None and m.subject:
+                first_subject = name
+        # joint subjects: "X and Y said"
+        for idx in sorted(out):
+            m = out[idx]
+            for jdx in sorted(out):
+                n = out[jdx]
+                if (
+                    jdx < idx
+                    and jdx + 1 < len(toks)
+                    and toks[jdx + 1].low == "and"
+                    and _first_tok_at(toks, m.start) == jdx + 2
+                    and n.entity
+                    and m.entity
+                ):
+                    joint = f"{n.entity} and {m.entity}"
+                    ent = art.entities.get(joint) or art._add(joint, "group")
+                    ent.members = (n.entity, m.entity)
+                    out[idx] = _Mention(n.start, m.end, joint, "name", n.subject)
+                    art.order.append((n.start, joint))
+        for k, t in enumerate(toks):
+            if t.low in _PRONOUNS and t.low not in ("i", "we") and k not in out:
+                prev = toks[k - 1].low if k else ""
+                subj = prev not in _PREPS
+                out[k] = _Mention(
+                    t.start, t.end, None, "pronoun", subj, word=t.low, sent=sent_start
+                )
+        if first_subject is not None:
+            art.subjects.append((sent_start, first_subject))
+        return out
+
+    def _pronoun(self, word: str, pos: int, sent: int) -> str | None:
+        art = self.art
+        want = _PRONOUNS[word]
+        order = [(p, n) for p, n in art.order if p < pos]
+        if want == "p":
+            if (
+                self.last_speaker
+                and art.entities[self.last_speaker].kind in ("group", "body")
+                and pos - self.last_at < 400
+            ):
+                return self.last_speaker
+            for _p, n in reversed(order):
+                if art.entities[n].kind in ("group", "body"):
+                    return n
+            return None
+        if want == "n":
+            for _p, n in reversed(order):
+                if art.entities[n].kind == "body":
+                    return n
+            return None
+        cands: list[str] = []
+        # a person who became the subject after the last statement takes the focus
+        later = [n for p, n in art.subjects if self.last_end <= p < sent]
+        cands += reversed(later)
+        if self.last_speaker and pos - self.last_at < 600:
+            cands.append(self.last_speaker)
+        cands += [n for p, n in reversed(art.subjects) if p < sent]
+        cands += [n for _p, n in reversed(order)]
+        for strict in (True, False):
+            for n in cands:
+                ent = art.entities.get(n)
+                if ent is None or ent.kind != "person":
+                    continue
+                if ent.gender and ent.gender != want:
+                    continue
+                if strict and not (ent.gender or len(ent.name.split()) >= 2):
+                    continue  # a lone capitalised word may be a place or a body
+                return n
+        return None
+
+    def _role(self, toks: list[_Tok], k: int) -> _Mention | None:
+        """A role noun phrase ending at token k ("the prime minister", "a spokesman")."""
+        j = k
+        while j >= 0 and toks[j].low not in _FUNCTION and toks[j].text[0].isalpha():
+            j -= 1
+        if j < 0 or j == k or toks[j].low not in ("the", "a", "an", "his", "her", "its", "their"):
+            if j < k and (j < 0 or toks[j].low not in _FUNCTION) and toks[k].low in _GROUPS:
+                first = toks[j + 1]
+                desc = " ".join(t.text for t in toks[j + 1 : k + 1])
+                desc = desc[0].lower() + desc[1:] if first.low in _GROUPS else desc
+                ent = self.art._known(desc) or self.art._add(desc, "group")
+                return _Mention(first.start, toks[k].end, ent.name, "role")
+            return None
+        words = [t.low for t in toks[j + 1 : k + 1]]
+        if not words or words[-1] in SPEECH_VERBS:
+            return None
+        head = words[-1]
+        phrase = " ".join(words)
+        art = self.art
+        start = toks[j].start
+        caps = [t.text for t in toks[j + 1 : k + 1] if t.text[0].isupper()]
+        if head in _SPOKES and caps:
+            body = art.entity_for(caps, toks[j].low == "the", start)
+            if body is not None:
+                return _Mention(start, toks[k].end, body, "role")
+        for _p, n in reversed([(p, n) for p, n in art.order if p < start]):
+            ent = art.entities[n]
+            if ent.kind == "person" and (
+                any(head in r.split() for r in ent.roles)
+                or fold(phrase) in {fold(r) for r in ent.roles}
+            ):
+                return _Mention(start, toks[k].end, n, "role")
+        if head in _SPOKES or toks[j].low in ("a", "an"):
+            for _p, n in reversed([(p, n) for p, n in art.order if p < start]):
+                if art.entities[n].kind == "body":
+                    return _Mention(start, toks[k].end, n, "role")
+            return None
+        if toks[j].low == "the" and head in _GROUPS:
+            desc = " ".join(t.text for t in toks[j : k + 1])
+            ent = art._known(desc) or art._add(desc, "group")
+            return _Mention(start, toks[k].end, ent.name, "role")
+        if toks[j].low == "the" and head in self.art.titles | self._role_heads():
+            subjects = [n for p, n in art.subjects if p < start]
+            for n in reversed(subjects):
+                if art.entities[n].kind == "person":
+                    return _Mention(start, toks[k].end, n, "role")
+        return None
+
+    # -- frames: who says, and what ------------------------------------------------------
+
+    def _frames(self, toks: list[_Tok], mentions: dict[int, _Mention]) -> list[_Frame]:
+        """Each verb of saying with its speaker and the clause it reports."""
+        out: list[_Frame] = []
+        self._frames_so_far = out
+        text = self.text
+        n = len(toks)
+        sent_end = toks[-1].end if toks else 0
+        while sent_end > 0 and text[sent_end - 1] in ".!?":
+            sent_end -= 1
+        for k, t in enumerate(toks):
+            if t.low == "according" and k + 1 < n and toks[k + 1].low == "to":
+                m = self._subject_right(toks, k + 2, mentions, last=True)
+                if m is not None:
+                    if k > 0:
+                        a, b = toks[0].start, t.start
+                    else:
+                        after = next((x for x in toks if x.start >= m.end and x.text == ","), None)
+                        a, b = (after.end if after else m.end), sent_end
+                    a, b = _trim(text, a, b)
+                    out.append(_Frame(t.start, m, a, b))
+                continue
+            if t.low not in SPEECH_VERBS or not t.text[0].islower():
+                continue
+            if (
+                k + 1 < n
+                and toks[k + 1].low in ("for", "on", "off", "up", "out", "into")
+                and t.low in _NEEDS_QUOTE
+            ):
+                continue  # "called for", "called on": a call, not a statement
+            if t.low in _NEEDS_QUOTE and not any(x.text == QMARK for x in toks[k + 1 : k + 6]):
+                continue  # "called him", "described as": only with a quotation
+            if (
+                t.low in ("found", "find")
+                and k + 1 < n
+                and toks[k + 1].low != "that"
+                and toks[k + 1].text != QMARK
+            ):
+                continue
+            left = self._speaker_of(toks, k, mentions)
+            passive = t.low == "told" and k + 1 < n and toks[k + 1].low == "by"
+            if passive:  # "he was told by X that ...": X speaks, "he" listens
+                left = self._subject_right(toks, k + 2, mentions, last=True)
+            if left is None:
+                continue
+            a = t.end
+            j = k + 1
+            if passive:
+                j = _first_tok_at(toks, left.end)
+                a = left.end
+            if t.low in ("told", "tell", "tells", "telling"):  # skip the listener
+                while (
+                    j < n and toks[j].low not in ("that",) and toks[j].text not in (",", ":", QMARK)
+                ):
+                    if toks[j].text[0].islower() and toks[j].low not in _FUNCTION and j > k + 1:
+                        break
+                    if toks[j].low in _PRONOUNS and toks[j].low not in ("he", "she", "they", "it"):
+                        j += 1
+                        break
+                    j += 1
+                a = toks[j - 1].end if j > k + 1 else a
+            while j < n and (toks[j].low == "that" or toks[j].text in (",", ":")):
+                a = toks[j].end
+                j += 1
+            clause_end = sent_end
+            if left.start > t.start and not passive:  # "..., said X"
+                a, clause_end = toks[0].start, t.start
+            elif k + 1 >= n or toks[k + 1].text in (".", "!", "?"):  # "..., X said."
+                a, clause_end = toks[0].start, left.start
+            a, b = _trim(text, a, clause_end)
+            out.append(_Frame(t.start, left, a, b))
+        return out
+
+    def _role_heads(self) -> set[str]:
+        """Last words of the roles the article ties to people ("minister", "coach")."""
+        return {r.split()[-1] for e in self.art.entities.values() for r in e.roles if r}
+
+    def _is_person(self, m: _Mention) -> bool:
+        return m.entity is not None and self.art.entities[m.entity].kind == "person"
+
+    def _head_of(self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]) -> _Mention:
+        """The person a mention at j belongs to: "Arnel dela Vega of the army's Western
+        Command" is Arnel dela Vega; "Simon Rubinsohn, chief economist at Gerrard" too."""
+        m = mentions[j]
+        i = _first_tok_at(toks, m.start) - 1
+        steps = 0
+        determined = False  # "of the army's Western Command": Y is a body, X speaks
+        while i >= 0 and steps < 6 and toks[i].text not in (",", QMARK, ";", ":"):
+            determined = determined or toks[i].low == "the" or toks[i].text.endswith(("'s", "’s"))
+            if (
+                toks[i].low in ("of", "at", "from", "for", "in")
+                and (i - 1) in mentions
+                and (determined or not self._is_person(m))
+            ):
+                head = mentions[i - 1]
+                if head.entity and self.art.entities[head.entity].kind == "person":
+                    return head
+            if toks[i].low in SPEECH_VERBS:
+                break
+            i -= 1
+            steps += 1
+        return m
+
+    def _speaker_of(
+        self, toks: list[_Tok], k: int, mentions: dict[int, _Mention]
+    ) -> _Mention | None:
+        """The speaker of the verb at k: to its left ("X (has also) said", "X, the ..., said",
+        "X ..., saying"), or inverted ("..., said X")."""
+        j = k - 1
+        while j >= 0 and toks[j].low in _AUX:
+            j -= 1
+        if j >= 0 and j in mentions and (mentions[j].subject or mentions[j].how == "pronoun"):
+            return self._head_of(toks, j, mentions)
+        if j >= 0:
+            role = self._role(toks, j)
+            if role is not None:
+                return role
+        if j >= 0 and toks[j].text == ",":
+            h = j - 1
+            while h >= 0 and toks[h].text != ",":
+                h -= 1
+            first = mentions.get(h - 1) if h > 0 else None
+            m = mentions.get(j - 1)
+            if first is not None and first.subject and self._is_person(first):
+                return self._head_of(toks, h - 1, mentions)  # "X, the ... of Y, said"
+            if m is not None and self._is_person(m):
+                return m  # "The chairman of X, Sher Khan, said"
+            if first is not None and first.subject:
+                return first
+            if h > 0 and toks[h - 1].text[0].isalpha():
+                role = self._role(toks, h - 1)
+                if role is not None and h - 1 not in mentions:
+                    return role
+        # inverted: "..., said X" / "..." said X
+        if k + 1 < len(toks) and (k == 0 or toks[k - 1].text in (",", ":", QMARK)):
+            m = mentions.get(k + 1) or self._subject_right(toks, k + 1, mentions, last=True)
+            if m is not None and _first_tok_at(toks, m.start) == k + 1:
+                return m
+        # a participle or infinitive: "X criticised the plan, saying", "X went on to add"
+        if t_is_participle(toks[k]) or (k > 0 and toks[k - 1].low == "to"):
+            if self._frames_so_far:
+                return self._frames_so_far[-1].speaker
+            subj = [m for i, m in sorted(mentions.items()) if i < k and m.subject]
+            if subj:
+                return subj[0]
+        return None
+
+    def _subject_right(
+        self, toks: list[_Tok], k: int, mentions: dict[int, _Mention], last: bool = False
+    ) -> _Mention | None:
+        found = None
+        for j in range(k, min(len(toks), k + 10)):
+            if toks[j].text in (",", ".", ";", ":", QMARK) or toks[j].low in ("that", "who"):
+                break
+            if toks[j].low in SPEECH_VERBS:
+                break
+            if j in mentions:
+                found = mentions[j]
+                if not last:
+                    return found
+        if found is not None:
+            return found
+        if k < len(toks):
+            end = k
+            while (
+                end + 1 < len(toks)
+                and toks[end + 1].text[0].isalpha()
+                and (toks[end + 1].low not in _FUNCTION and toks[end + 1].low not in SPEECH_VERBS)
+            ):
+                end += 1
+            return self._role(toks, end) if end > k or toks[k].low in _GROUPS else None
+        return None
+
+
+_PARTICLES = frozenset("de dela del della da di du van von der den ter la le al el bin ibn".split())
+_NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
+_PREPS = frozenset("by to with told of from for about against at in on".split())
+_GROUPS = frozenset(
+    "sources officials police authorities lawyers workers experts analysts critics residents "
+    "witnesses organisers organizers investigators prosecutors officers ministers leaders "
+    "campaigners protesters members".split()
+)
+
+
+def t_is_participle(t: _Tok) -> bool:
+    return t.low.endswith("ing")
+
+
+def _acronyms(text: str) -> dict[str, str]:
+    """Acronyms the article defines: "the Office for National Statistics (ONS)"."""
+    out = {}
+    pat = r"((?:\bthe\s+)?(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|on)\s+)?)+)\(([A-Z]{2,6})\)"
+    for m in re.finditer(pat, text):
+        name, acr = m.group(1).strip(), m.group(2)
+        words = name.split()
+        caps = [w for w in words if w[0].isupper()]
+        for k in range(len(caps)):
+            if "".join(w[0] for w in caps[k:]) == acr:
+                first = caps[k]
+                at = name.rfind(first, 0, len(name) - len(" ".join(caps[k + 1 :])))
+                full = name[at:]
+                if words[0] == "the" and at <= 4 + len(first):
+                    full = "the " + full
+                out[acr] = full
+                break
+    return out
+
+
+def _title_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Words the article uses as titles (capitalised before a full name: "Interior Minister
+    Ana X") and as common words (it also writes them in lower case): not parts of names."""
+    common = {fold(w) for w in re.findall(r"(?<![.!?]\s)\b[a-z][\w'’-]+", text)}
+    titles: set[str] = set()
+    for m in re.finditer(r"(?:\b[A-Z][\w'’-]+\s+){3,}", text):
+        words = m.group().split()
+        if words[-3].lower() not in _FUNCTION:  # the title right before the name
+            titles.add(fold(words[-3]))
+    keep = [w for w in titles if len(w) > 2]
+    return frozenset(keep), frozenset(w for w in common if w not in _FUNCTION and len(w) > 2)
+
+
+def _role_noun(t: _Tok) -> bool:
+    return t.text[0].islower() and t.low not in _FUNCTION and t.low not in SPEECH_VERBS
+
+
+def _first_tok_at(toks: Sequence[_Tok], start: int) -> int:
+    for i, t in enumerate(toks):
+        if t.start >= start:
+            return i
+    return len(toks)
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and (text[a].isspace() or text[a] in ",:;"):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in ",:;.!?"):
+        b -= 1
+    return a, b

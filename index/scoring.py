@@ -1,0 +1,279 @@
+"""The answer scorer: how likely each candidate is to be what the question asks for.
+
+Features are generic signals, the same for any article and any wording:
+
+- dense similarity of the question to the candidate's sentences, alone and with their
+  neighbours as context (stored sentence vectors: the query costs one embedding);
+- lexical coverage of the question's terms, weighted by rarity in the index, with spelling
+  variants one edit away (`lexical`), in the candidate and in its neighbourhood;
+- whether the quote index gives the candidate the speaker the question names, another
+  speaker, or none;
+- whether it holds the kind of thing asked for (a number, a time, a name, quoted words);
+- its standing among the other candidates and in retrieval.
+
+A logistic regression over them, fitted on part of the development questions by
+`python -m index.fit_scorer`, gives a probability; `weights/answer_scorer.json` holds the
+fitted weights and the refusal threshold, with the split they were fitted on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from index.candidates import Candidate, sentence_terms
+from index.lexical import LexicalIndex
+from index.question import Question
+from index.sentences import split_sentences
+from index.sentvec import SentenceVectors
+
+WEIGHTS_FILE = "answer_scorer.json"
+SPEAKER_MATCH = 0.7  # quote-index score from which a mention is taken to name a speaker
+
+FEATURES = (
+    "dense",
+    "dense_ctx",
+    "dense_gap",
+    "dense_article_gap",
+    "lex",
+    "lex_ctx",
+    "lex_gap",
+    "speaker_same",
+    "speaker_other",
+    "speaker_asked",
+    "person_named",
+    "kind_count_number",
+    "kind_time_time",
+    "kind_person_name",
+    "kind_place_name",
+    "kind_mismatch",
+    "quoted",
+    "quoted_speaker_q",
+    "rank",
+    "lead",
+    "log_chars",
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|million|billion|dozens?|half)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs|"
+    r"fri|satur|sun)day\b|\b(?:19|20)\d\d\b|\b(?:yesterday|today|tomorrow|week|month|year)s?\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*")
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    probability: float
+
+
+@dataclass(frozen=True)
+class Model:
+    """Fitted weights over FEATURES, with the refusal threshold and the fit's provenance."""
+
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+    threshold: float
+    second_ratio: float  # further quotes must reach this share of the best one's probability
+    info: dict[str, Any]
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        if not len(x):
+            return np.zeros(0)
+        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.info.get("version", 1),
+            "features": list(FEATURES),
+            "weights": [round(float(w), 6) for w in self.weights],
+            "bias": round(self.bias, 6),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "threshold": round(self.threshold, 4),
+            "second_ratio": round(self.second_ratio, 4),
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Model:
+        if list(d["features"]) != list(FEATURES):
+            raise ValueError(
+                "the answer scorer's weights were fitted on other features: "
+                "run `python -m index.fit_scorer` again"
+            )
+        return cls(
+            np.asarray(d["weights"], dtype=np.float64),
+            float(d["bias"]),
+            np.asarray(d["mean"], dtype=np.float64),
+            np.asarray(d["scale"], dtype=np.float64),
+            float(d["threshold"]),
+            float(d["second_ratio"]),
+            dict(d.get("info", {})),
+        )
+
+
+@cache
+def fitted() -> Model:
+    """The packaged fitted model."""
+    raw = resources.files("index.weights").joinpath(WEIGHTS_FILE).read_text(encoding="utf-8")
+    return Model.from_json(json.loads(raw))
+
+
+@dataclass
+class Context:
+    """What features need beyond the candidates: the question, its vector, the index."""
+
+    question: Question
+    vector: np.ndarray
+    lexical: LexicalIndex
+    article_text: Callable[[str], str]
+    sentence_vectors: dict[str, SentenceVectors]
+    speaker: str | None  # the speaker the question names, resolved by the quote index
+
+
+def asked_speaker(question: Question, quotes: Any | None, article_ids: Sequence[str]) -> str | None:
+    """The speaker a question's words name, per the quote index (None if none does)."""
+    if quotes is None or not question.mentions:
+        return None
+    best: tuple[float, int, str] | None = None
+    for order, mention in enumerate(question.mentions):
+        try:
+            found = quotes.find_speakers(mention, article_ids)
+        except Exception:  # an index without statements
+            return None
+        if found and found[0][1] >= SPEAKER_MATCH:
+            key = (found[0][1], -order, found[0][0])
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
+def term_weights(
+    question: Question, lexical: LexicalIndex
+) -> dict[str, tuple[float, frozenset[str]]]:
+    """Each question term's rarity weight and the index terms that count as it (itself and
+    spellings one edit away). A term the index lacks in every spelling weighs nothing."""
+    n = max(lexical.size, 1)
+    out: dict[str, tuple[float, frozenset[str]]] = {}
+    for t in question.terms:
+        variants = lexical.expand(t)
+        if not variants:
+            continue
+        idf = max(w * math.log(1 + n / max(lexical.doc_freq(v), 1)) for v, w in variants)
+        out[t] = (idf, frozenset(v for v, _ in variants) | {t})
+    return out
+
+
+def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
+    """The feature matrix of `candidates` (rows) over FEATURES (columns)."""
+    if not candidates:
+        return np.zeros((0, len(FEATURES)))
+    q = ctx.question
+    weights = term_weights(q, ctx.lexical)
+    total = sum(w for w, _ in weights.values()) or 1.0
+    rows = []
+    for c in candidates:
+        text = ctx.article_text(c.article.id)
+        sents = split_sentences(text)
+        bags = sentence_terms(text)
+        unit = frozenset().union(*bags[c.lo : c.hi + 1])
+        near = [
+            j
+            for j in (c.lo - 1, c.hi + 1)
+            if 0 <= j < len(sents) and sents[j].para == sents[c.lo].para
+        ]
+        ctx_bag = unit.union(*(bags[j] for j in near)) if near else unit
+        lex = sum(w for w, vs in weights.values() if vs & unit) / total
+        lex_ctx = sum(w for w, vs in weights.values() if vs & ctx_bag) / total
+        dense, dense_ctx = _dense(ctx, c, len(sents))
+        has_number = bool(_NUMBER.search(c.text))
+        has_time = bool(_TIME.search(c.text))
+        has_name = bool(_NAME.search(c.text))
+        kind = q.kind
+        mismatch = (
+            (kind == "count" and not has_number)
+            or (kind == "time" and not has_time)
+            or (kind in ("person", "place") and not has_name)
+        )
+        speaker_q = ctx.speaker is not None
+        rows.append(
+            [
+                dense,
+                dense_ctx,
+                0.0,
+                0.0,
+                lex,
+                lex_ctx,
+                0.0,
+                float(speaker_q and c.speaker == ctx.speaker),
+                float(speaker_q and c.speaker is not None and c.speaker != ctx.speaker),
+                float(speaker_q),
+                float(kind == "person" and c.speaker is not None),
+                float(kind == "count" and has_number),
+                float(kind == "time" and has_time),
+                float(kind == "person" and has_name),
+                float(kind == "place" and has_name),
+                float(mismatch),
+                float(c.quoted),
+                float(c.quoted and speaker_q),
+                1.0 / (1 + c.rank),
+                float(c.lo == 0),
+                math.log(1 + len(c.text)),
+            ]
+        )
+    x = np.asarray(rows, dtype=np.float64)
+    i = FEATURES.index
+    x[:, i("dense_gap")] = x[:, i("dense")] - x[:, i("dense")].max()
+    x[:, i("lex_gap")] = x[:, i("lex")] - x[:, i("lex")].max()
+    best_in_article: dict[str, float] = {}
+    for c, d in zip(candidates, x[:, i("dense")], strict=True):
+        best_in_article[c.article.id] = max(best_in_article.get(c.article.id, -1.0), float(d))
+    x[:, i("dense_article_gap")] = [
+        x[k, i("dense")] - best_in_article[c.article.id] for k, c in enumerate(candidates)
+    ]
+    return x
+
+
+def _dense(ctx: Context, c: Candidate, n_sents: int) -> tuple[float, float]:
+    sv = ctx.sentence_vectors.get(c.article.id)
+    if sv is None or not sv.vectors.size or len(sv.spans) != n_sents:
+        rows = sv.index_of(c.start, c.end) if sv is not None and sv.vectors.size else []
+        if not rows or sv is None:
+            return 0.0, 0.0
+        lo, hi = rows[0], rows[-1]
+    else:
+        lo, hi = c.lo, c.hi
+    vecs = sv.vectors
+    own = vecs[lo : hi + 1] @ ctx.vector
+    near = vecs[max(0, lo - 1) : min(len(vecs), hi + 2)].mean(axis=0)
+    norm = float(np.linalg.norm(near)) or 1.0
+    return float(own.max()), float(near @ ctx.vector / norm)
+
+
+def score(
+    ctx: Context, candidates: Sequence[Candidate], model: Model | None = None
+) -> list[Scored]:
+    """Candidates with their probability of answering, best first."""
+    model = model or fitted()
+    probs = model.probability(features(ctx, candidates))
+    ranked = sorted(
+        zip(candidates, probs, strict=True), key=lambda cp: (-cp[1], cp[0].rank, cp[0].start)
+    )
+    return [Scored(c, float(p)) for c, p in ranked]

@@ -1,0 +1,1 @@
+"""Fitted weights of the answer scorer (see `index.fit_scorer`)."""

@@ -1,0 +1,162 @@
+"""Who said what in one article: quote styles, reported speech, and resolving the speaker.
+
+The articles are made up here; each test states the case it is about.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from index.attribution import annotate, quote_spans
+from index.sentences import split_sentences
+
+
+def said(text: str) -> dict[str, set[str | None]]:
+    """Each statement's words -> the speakers given to it."""
+    out: dict[str, set[str | None]] = {}
+    for f in annotate(text).statements:
+        assert 0 <= f.start < f.end <= len(text)
+        out.setdefault(text[f.start : f.end], set()).add(f.speaker)
+    return out
+
+
+def speaker_of(text: str, words: str) -> set[str | None]:
+    hits = {k: v for k, v in said(text).items() if words in k or k in words}
+    assert hits, f"no statement holds {words!r}: {sorted(said(text))}"
+    return set().union(*hits.values())
+
+
+def test_sentences_have_exact_spans_and_paragraphs() -> None:
+    text = 'First one. "Stop!" he said. Mr. Smith agreed.\n\nA new paragraph here.'
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == [
+        "First one.",
+        '"Stop!" he said.',
+        "Mr. Smith agreed.",
+        "A new paragraph here.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sents)
+    assert [s.para for s in sents] == [0, 0, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("open_", "close"), [('"', '"'), ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("'", "'")]
+)
+def test_direct_quotes_in_any_quote_style(open_: str, close: str) -> None:
+    text = (
+        f"Maria Lopez runs the port. {open_}We will reopen the docks next week,{close} Lopez said."
+    )
+    assert speaker_of(text, "We will reopen the docks next week") == {"Maria Lopez"}
+
+
+def test_a_quote_split_around_he_said_keeps_one_speaker() -> None:
+    text = (
+        "Tomas Berg chairs the board. Critics spoke first.\n\n"
+        '"The numbers are better than we feared," he said, "and the plant stays open."'
+    )
+    assert speaker_of(text, "The numbers are better than we feared") == {"Tomas Berg"}
+    assert speaker_of(text, "and the plant stays open") == {"Tomas Berg"}
+
+
+def test_a_quotation_that_runs_on_into_the_next_paragraph() -> None:
+    text = (
+        'Union leader Petra Novak said: "We have waited for two years for an offer.\n\n'
+        '"Our members will vote on a strike in March if nothing changes."\n\n'
+        "The company declined to comment."
+    )
+    assert speaker_of(text, "We have waited for two years") == {"Petra Novak"}
+    assert speaker_of(text, "Our members will vote on a strike") == {"Petra Novak"}
+    assert (
+        quote_spans(text)[0][2] is False
+    )  # left open at the paragraph end: it continues in the next one
+
+
+def test_reported_speech_and_according_to() -> None:
+    text = (
+        "Farmer Owen Price said that the harvest had been the worst in a decade. "
+        "According to the Met Office, the rain will continue until the weekend."
+    )
+    assert speaker_of(text, "the harvest had been the worst in a decade") == {"Owen Price"}
+    assert speaker_of(text, "the rain will continue until the weekend") == {"the Met Office"}
+
+
+def test_a_post_quoted_verbatim() -> None:
+    text = 'Mayor Lina Ortiz wrote on X: "The bridge reopens at noon. Thank you for your patience."'
+    assert speaker_of(text, "The bridge reopens at noon") == {"Lina Ortiz"}
+
+
+def test_a_later_surname_and_an_honorific_find_the_full_name() -> None:
+    text = (
+        "Economist Rafael Duarte presented the forecast on Monday. "
+        '"Inflation will fall below three percent," Mr Duarte said. '
+        'Duarte added: "Wages are catching up."'
+    )
+    assert speaker_of(text, "Inflation will fall below three percent") == {"Rafael Duarte"}
+    assert speaker_of(text, "Wages are catching up") == {"Rafael Duarte"}
+
+
+def test_a_role_tied_to_a_name_resolves_to_that_name() -> None:
+    text = (
+        "Interior Minister Ana Petrovic visited the border crossing on Friday with officials. "
+        "Traffic was slow all day.\n\n"
+        '"We will double the number of patrols," the minister said.'
+    )
+    assert speaker_of(text, "We will double the number of patrols") == {"Ana Petrovic"}
+
+
+def test_the_listener_is_not_the_speaker() -> None:
+    text = (
+        "Coach Liam Walsh met club owner Peter Grant on Tuesday. "
+        "He was told by Grant that the squad would be cut to 22 players."
+    )
+    assert speaker_of(text, "the squad would be cut to 22 players") == {"Peter Grant"}
+
+
+def test_a_pronoun_follows_the_speaker_in_focus_not_the_nearest_name() -> None:
+    text = (
+        '"The hospital needs more nurses," said Helen Park, the director. '
+        "She spoke after a visit by Health Secretary John Reed. "
+        '"We cannot keep the ward open without them," she added.'
+    )
+    assert speaker_of(text, "We cannot keep the ward open without them") == {"Helen Park"}
+
+
+def test_two_people_with_one_surname_stay_apart() -> None:
+    text = (
+        "Union leader David Kerr and his sister, councillor Mary Kerr, disagreed on Monday. "
+        '"It should be called off," Mary Kerr said. '
+        '"The strike goes ahead," David Kerr said. '
+        '"We will not back down," Kerr said.'
+    )  # the later surname is the Kerr last spoken of, never a merged "Kerr"
+    assert speaker_of(text, "The strike goes ahead") == {"David Kerr"}
+    assert speaker_of(text, "It should be called off") == {"Mary Kerr"}
+    assert speaker_of(text, "We will not back down") == {"David Kerr"}
+
+
+def test_a_joint_statement_is_given_to_each_speaker() -> None:
+    text = (
+        "Acme Foods and Borealis Paper announced a recycling deal. "
+        'Acme Foods and Borealis Paper said: "The plant will process 10,000 tonnes a year."'
+    )
+    assert speaker_of(text, "The plant will process 10,000 tonnes a year") == {
+        "Acme Foods",
+        "Borealis Paper",
+    }
+
+
+def test_a_body_speaks_through_its_spokesman() -> None:
+    text = (
+        "The Harbour Authority has closed the east pier. "
+        '"Safety comes first," a Harbour Authority spokesman said.'
+    )
+    assert speaker_of(text, "Safety comes first") == {"the Harbour Authority"}
+
+
+def test_scare_quotes_and_denials_are_not_statements() -> None:
+    text = (
+        'The so-called "war on drugs" began decades ago. '
+        "Senator Paul Diaz denied that he had taken money from the group."
+    )
+    got = said(text)
+    assert "war on drugs" not in got
+    assert not any("taken money" in k for k in got)

@@ -1,0 +1,158 @@
+"""The answer scorer's parts: candidates, features, the fitted weights, the fit itself."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import scoring
+from index.answerer import select
+from index.candidates import build, cuts_quotation
+from index.evaluate import Case
+from index.fit_scorer import _fit_lr, split
+from index.lexical import LexicalIndex, terms
+from index.models import ArticleRef, Passage
+from index.question import analyze
+from index.quotes import QuoteIndex
+from index.sentvec import SentenceVectors
+
+TEXT = (
+    "The minister spoke on Monday.\n"
+    "“We will build 300 homes. They will be ready in May,” said Ana Horvat, the housing "
+    "minister. Critics were unconvinced.\n"
+    "The council meets again next week."
+)
+REF = ArticleRef("a1", "a1.txt", "Homes pledge", "Test outlet", date="2024-05-01")
+
+
+def _passage() -> Passage:
+    return Passage(REF, "a1#0", TEXT, 0, len(TEXT))
+
+
+def test_a_quotation_over_two_sentences_is_one_candidate() -> None:
+    cands = build([_passage()], lambda _aid: TEXT, QuoteIndex.empty())
+    texts = [c.text for c in cands]
+    assert any(t.startswith("“We will build 300 homes. They will be ready in May,”") for t in texts)
+    assert not any(
+        t == "They will be ready in May,” said Ana Horvat, the housing minister." for t in texts
+    )
+    assert not any(cuts_quotation(TEXT, c) for c in cands)
+    assert all(TEXT[c.start : c.end] == c.text for c in cands)
+
+
+def _context(question: str, quotes: object | None = None) -> tuple[scoring.Context, list]:
+    cands = build([_passage()], lambda _aid: TEXT, quotes)
+    q = analyze(question)
+    lex = LexicalIndex([TEXT, "Something else entirely."])
+    rng = np.random.default_rng(0)
+    from index.sentences import split_sentences
+
+    n = len(split_sentences(TEXT))
+    vecs = rng.normal(size=(n, 8)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    spans = np.asarray([(s.start, s.end) for s in split_sentences(TEXT)], dtype=np.int32)
+    sv = {"a1": SentenceVectors(spans, vecs)}
+    ctx = scoring.Context(q, vecs[1], lex, lambda _aid: TEXT, sv, None)
+    return ctx, cands
+
+
+def test_features_are_finite_and_one_row_per_candidate_without_a_quote_index() -> None:
+    ctx, cands = _context("how many homes will be built")
+    x = scoring.features(ctx, cands)
+    assert x.shape == (len(cands), len(scoring.FEATURES))
+    assert np.isfinite(x).all()
+    i = scoring.FEATURES.index
+    best = int(np.argmax(x[:, i("lex")]))
+    assert "300 homes" in cands[best].text
+    assert x[best, i("kind_count_number")] == 1.0
+    assert x[:, i("speaker_asked")].sum() == 0  # no quote index: no speaker
+
+
+def test_words_the_index_lacks_weigh_nothing() -> None:
+    lex = LexicalIndex([TEXT])
+    weights = scoring.term_weights(analyze("wat did horvat say abt homes lol"), lex)
+    assert "lol" not in weights and "abt" not in weights and "wat" not in weights
+    assert set(weights) >= {*terms("Horvat homes")}
+    typo = scoring.term_weights(analyze("what did horvatt say"), lex)
+    assert "horvat" in typo["horvat"][1] or any("horvat" in v for _, v in typo.values())
+
+
+def test_the_packaged_weights_load_and_match_the_features() -> None:
+    raw = json.loads(
+        resources.files("index.weights").joinpath(scoring.WEIGHTS_FILE).read_text("utf-8")
+    )
+    assert raw["features"] == list(scoring.FEATURES)
+    model = scoring.fitted()
+    assert 0.0 < model.threshold < 1.0
+    assert raw["info"]["held_questions"] > 0  # reported on questions it was not fitted on
+
+
+def test_selection_refuses_under_the_threshold_and_pads_nothing() -> None:
+    _ctx, cands = _context("how many homes will be built")
+    scored = [scoring.Scored(c, p) for c, p in zip(cands, (0.9, 0.3, 0.2), strict=False)]
+    assert [s.probability for s in select(scored, 0.5, 0.7, 3)] == [0.9]
+    assert select(scored, 0.95, 0.7, 3) == []
+
+
+def test_split_is_fixed_grouped_by_article_and_stratified() -> None:
+    cases = [
+        Case(f"q{i}", "?", [f"art{i // 2}"], ["x"], True, ("fact", "describe")[i % 2])
+        for i in range(40)
+    ] + [Case(f"u{i}", "?", [], [], False, "unanswerable") for i in range(10)]
+    sides = split(cases)
+    assert sides == split(list(reversed(cases)))
+    for art in {c.sources[0] for c in cases if c.sources}:
+        assert len({sides[c.id] for c in cases if c.sources and c.sources[0] == art}) == 1
+    for cat in ("fact", "describe", "unanswerable"):
+        got = [sides[c.id] for c in cases if c.category == cat]
+        assert abs(got.count("fit") - got.count("held")) <= 2
+
+
+def test_logistic_fit_separates_a_separable_problem() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] - 0.5 * x[:, 2] > 0).astype(float)
+    w, b, mean, scale = _fit_lr(x, y)
+    p = 1 / (1 + np.exp(-(((x - mean) / scale) @ w + b)))
+    assert ((p > 0.5) == (y > 0)).mean() > 0.95
+    assert w[0] > 0 > w[2]
+
+
+def test_sentence_vectors_are_stored_per_generation_and_carried_over(
+    tmp_path: Path, local_model: Any
+) -> None:
+    from index.sentences import split_sentences
+    from index.service import Newsdesk
+    from tests.conftest import DEMO_ARTICLES, make_settings
+
+    articles = tmp_path / "articles"
+    shutil.copytree(DEMO_ARTICLES, articles)
+    desk = Newsdesk.open(make_settings(tmp_path / "index", articles), embedder=local_model)
+    desk.reindex()
+    snap = desk.snapshot
+    ids = sorted(snap.articles)
+    stored = snap.sentence_vectors(ids)
+    for aid in ids:
+        sents = split_sentences(snap.article_text(aid))
+        sv = stored[aid]
+        assert [tuple(s) for s in sv.spans.tolist()] == [(s.start, s.end) for s in sents]
+        norms = np.linalg.norm(sv.vectors, axis=1)
+        assert np.allclose(norms, 1.0, atol=1e-2)
+    # Pooled from the chunk pass, a sentence's vector stays close to its own embedding.
+    aid = ids[0]
+    sents = split_sentences(snap.article_text(aid))
+    direct = np.asarray(local_model.get_text_embedding_batch([s.text for s in sents]))
+    sims = (direct * stored[aid].vectors).sum(axis=1)
+    assert float(np.median(sims)) > 0.6
+    # Incremental: change one article; the others keep their vectors, the changed one is new.
+    changed = articles / f"{ids[1]}.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA new closing line was added.\n")
+    desk.reindex()
+    again = desk.snapshot.sentence_vectors(ids)
+    assert np.array_equal(again[aid].vectors, stored[aid].vectors)
+    assert len(again[ids[1]].spans) == len(stored[ids[1]].spans) + 1
