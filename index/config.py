@@ -51,6 +51,9 @@ class CoreSettings(_Section):
     max_quotes: int = Field(default=3, ge=1, le=10)
     max_file_mb: float = Field(default=10.0, gt=0)
     log_level: str = "WARNING"
+    llm_context_tokens: int = Field(default=8192, ge=512)  # the LLM's context window, tokens
+    llm_max_retries: int = Field(default=1, ge=0, le=10)  # client retries on 429, 5xx, resets
+    llm_connect_timeout: float = Field(default=5.0, gt=0)  # seconds to connect to the endpoint
 
 
 class OpenAISettings(_Section):

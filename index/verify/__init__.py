@@ -36,6 +36,7 @@ from index.verify.folding import Folded, find_quote, fold
 from index.verify.quotes import MIN_QUOTE_WORDS, Found, QuoteCheck, check_quotes, substantive
 from index.verify.rebuild import rebuild
 from index.verify.reply import (
+    URL,
     Marker,
     Parsed,
     QuoteSpan,
@@ -187,7 +188,7 @@ def _judge(
     supports = [f for mi in in_m for f in claims.get(mi, [])]
     if not founds and not supports:
         return "no quote or citation" if not (in_q or in_m) else "unsupported by its passage"
-    glue = parsed.strip(span, blank_quotes=True)
+    glue = URL.sub(" ", parsed.strip(span, blank_quotes=True))  # links left are the article's
     if instruction(glue):
         return "an instruction to the reader"
     cited = [f.passage for f in [*founds, *supports]]

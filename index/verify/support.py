@@ -3,8 +3,8 @@
 Lexical checks, cheap and explainable, on the words outside quotation marks ("glue"):
 
 * content: every content word (index term, stemmed) must occur in a cited article, its
-  metadata or the question; a long sentence may carry one unknown word (a paraphrase), a
-  short one none. An invented event ("was arrested for fraud") brings words the article lacks.
+  metadata or the question. An invented event ("was arrested for fraud") brings words the
+  article lacks. Paraphrase pays for this (the offline answer serves instead); measured.
 * negation: a "not"/"never"/"no" the supporting article sentence lacks (or the reverse, for a
   claim without a quote) reverses its meaning; the sentence goes.
 * names and numbers: capitalised words (after the first) and anything with a digit must be in
@@ -28,7 +28,6 @@ from index.verify.quotes import Found
 
 MIN_CLAIM_OVERLAP = 0.5  # share of a claim's content words its cited sentence must hold
 MIN_CLAIM_SHARED = 2  # ... and at least this many words (fewer if the claim is that short)
-PARAPHRASE_TERMS = 5  # a sentence with this many content terms may carry one unknown term
 
 # Words that attribute rather than assert: reporting verbs and the names of what is reported.
 _ATTRIBUTION = frozenset(
@@ -86,8 +85,7 @@ def unknown_terms(
     article_text: Callable[[str], str],
     question: str = "",
 ) -> list[str]:
-    """Content terms of `glue` that no cited article, its metadata nor the question holds,
-    beyond the one a long paraphrase may carry."""
+    """Content terms of `glue` that no cited article, its metadata nor the question holds."""
     want = [
         t
         for t in dict.fromkeys(terms(glue))
@@ -99,9 +97,7 @@ def unknown_terms(
     for p in cited:
         vocab |= _terms_of(article_text(p.article.id)) | _terms_of(_meta(p))
         vocab |= _terms_of(" ".join(_date_words(p.article.date)))
-    missing = [t for t in want if t not in vocab]
-    allowed = 1 if len(want) >= PARAPHRASE_TERMS else 0
-    return missing if len(missing) > allowed else []
+    return [t for t in want if t not in vocab]
 
 
 @lru_cache(maxsize=128)
