@@ -258,7 +258,7 @@ def quote_first_passage(request: dict[str, Any]) -> Reply:
     sentence = max(candidates, key=len).rstrip(".!?")
     unknown = prompts.render("unknown").strip()
     source = meta.get("Outlet", unknown)
-    source = "the first passage" if source == unknown else source
+    source = "the article" if source == unknown else source
     date = meta.get("Date", unknown)
     when = f" ({date})" if date != unknown else ""
     return Reply(f"According to {source}{when}, “{sentence}” [1].")
