@@ -43,6 +43,9 @@ class CoreSettings(_Section):
     follow_links: bool = False  # index files linked from outside the articles directory
     # Refuse when the answer scorer's best candidate is less likely than this (None: fitted).
     refusal_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    llm_context_tokens: int = Field(default=8192, ge=512)  # the LLM's context window, tokens
+    llm_max_retries: int = Field(default=1, ge=0, le=10)  # client retries on 429, 5xx, resets
+    llm_connect_timeout: float = Field(default=5.0, gt=0)  # seconds to connect to the endpoint
 
 
 class OpenAISettings(_Section):

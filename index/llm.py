@@ -4,13 +4,21 @@ The model sees the question and the numbered passages (prompts `system`, `answer
 with article text delimited and treated as data. Whatever it writes is verified against the
 articles before anyone sees it (see `index.verify`): quotes are verbatim, citations real,
 unsupported sentences gone. Any failure of the model or the endpoint raises `LLMError`, and
-the caller falls back to the extractive answer.
+the caller falls back to the extractive answer. So does a reply whose verified remainder does
+not answer (`LLMFallback`): no substantive verified quote left, a refusal, or quotes that the
+offline mode's fitted relevance score ranks below what it would show itself. Fallbacks are
+counted, and a warning is logged when a model falls back on most questions.
+
+The prompt fits the model's context (`NEWSDESK_LLM_CONTEXT_TOKENS`): fewer and shorter
+passages when it is small.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,8 +28,10 @@ import openai
 
 import prompts
 from index.errors import NewsdeskError
-from index.models import Answer, Passage
-from index.verify import fold, verify_answer
+from index.extract import MIN_SCORE, SECOND_QUOTE_RATIO, Extractor
+from index.models import Answer, Citation, Passage
+from index.question import analyze
+from index.verify import Verified, fold, verify_answer
 
 if TYPE_CHECKING:
     from index.config import Settings
@@ -29,6 +39,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_RETRIES = 1  # the openai client's own retries (429, 5xx, connection errors)
+DEFAULT_CONTEXT_TOKENS = 8192
+DEFAULT_CONNECT_TIMEOUT = 5.0  # seconds
+CHARS_PER_TOKEN = 3.5  # a conservative size of a token of English text, to budget the prompt
+MIN_PASSAGE_CHARS = 300  # a passage is not cut shorter than this; fewer passages instead
+MAX_ANSWER_SHARE = 3  # the reply may take at most a third of the context
+WARN_AFTER = 10  # questions answered before a model's fallback rate is judged
+WARN_RATE = 0.5  # above this share of fallbacks the model is too weak for the job
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)  # reasoning models
 # Delimiter look-alikes in article text or the question: `<passage`, `</passage>`,
 # `< / question`, … lose their `<` so data cannot close (or open) a block early.
@@ -38,6 +55,31 @@ _NEUTRAL_LT = "‹"
 
 class LLMError(NewsdeskError):
     """The LLM gave no usable answer (HTTP error, rate limit, timeout, empty or garbled reply)."""
+
+
+class LLMFallback(LLMError):
+    """The LLM answered, but what survived verification does not answer the question."""
+
+
+@dataclasses.dataclass
+class FallbackCount:
+    """How often a model's answers were replaced by the offline answer (thread-safe)."""
+
+    questions: int = 0
+    fallbacks: int = 0
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
+
+    def record(self, fell_back: bool) -> bool:
+        """Count one question; True when a warning is due (every WARN_AFTER questions while
+        the model falls back on most of them)."""
+        with self._lock:
+            self.questions += 1
+            self.fallbacks += int(fell_back)
+            return self.questions % WARN_AFTER == 0 and self.rate > WARN_RATE
+
+    @property
+    def rate(self) -> float:
+        return self.fallbacks / self.questions if self.questions else 0.0
 
 
 class LLMAnswerer:
@@ -54,17 +96,20 @@ class LLMAnswerer:
         client: openai.OpenAI | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         temperature: float | None = 0.0,
-        raise_when_unsupported: bool = False,
+        context_tokens: int = DEFAULT_CONTEXT_TOKENS,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
         self.model = model
         self.timeout = timeout  # seconds, for the whole request including streaming
         self.max_tokens = max_tokens
         self.temperature = temperature
-        # False: a reply that verification empties becomes a refusal (mode "llm"); True: it
-        # raises LLMError, so the caller falls back to the extractive answer instead.
-        self.raise_when_unsupported = raise_when_unsupported
+        self.context_tokens = context_tokens
+        self.fallbacks = FallbackCount()
         self.client = client or openai.OpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key,
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
+            max_retries=max_retries,
         )
 
     @classmethod
@@ -78,6 +123,9 @@ class LLMAnswerer:
             model=settings.core.llm_model,
             timeout=settings.core.llm_timeout,
             max_tokens=settings.core.llm_max_tokens,
+            max_retries=settings.core.llm_max_retries,
+            context_tokens=settings.core.llm_context_tokens,
+            connect_timeout=settings.core.llm_connect_timeout,
         )
 
     def answer(
@@ -89,7 +137,8 @@ class LLMAnswerer:
         *,
         refusal: str | None = None,
     ) -> Answer:
-        """Write, verify and return an answer (mode "llm"); raises `LLMError` on any failure.
+        """Write, verify and return an answer (mode "llm"); raises `LLMError` on any failure,
+        `LLMFallback` when the verified remainder does not answer.
 
         `on_token` receives the model's raw, unverified text as it streams: for progress only,
         never to be shown as the answer. `refusal` overrides the refusal wording (e.g. the
@@ -97,13 +146,35 @@ class LLMAnswerer:
         """
         refusal_text = refusal or prompts.render("refusal").strip()
         if not passages:
-            return self._refusal(
-                question,
-                text=refusal_text,
-                notes=["no passages to answer from"],
-                timings={},
-                usage=None,
+            return self._refusal(question, text=refusal_text, notes=["no passages to answer from"])
+        try:
+            answer = self._answer(question, passages, article_text, on_token, refusal_text)
+        except LLMError as exc:
+            self._count(fell_back=True, why=str(exc))
+            raise
+        self._count(fell_back=False)
+        return answer
+
+    def _count(self, *, fell_back: bool, why: str = "") -> None:
+        if fell_back:
+            log.info("LLM answer replaced by the offline answer: %s", why)
+        if self.fallbacks.record(fell_back):
+            log.warning(
+                "the LLM %s fell back to the offline answer on %d of %d questions: it is too "
+                "weak for the job (answers are the offline mode's)",
+                self.model,
+                self.fallbacks.fallbacks,
+                self.fallbacks.questions,
             )
+
+    def _answer(
+        self,
+        question: str,
+        passages: list[Passage],
+        article_text: Callable[[str], str],
+        on_token: Callable[[str], None] | None,
+        refusal_text: str,
+    ) -> Answer:
         texts: dict[str, str] = {}
 
         def text_of(article_id: str) -> str:
@@ -111,18 +182,23 @@ class LLMAnswerer:
                 texts[article_id] = article_text(article_id)
             return texts[article_id]
 
-        messages = build_messages(question, passages, refusal_text)
+        shown = fit_passages(
+            question, passages, refusal_text, self.context_tokens, self._reply_tokens()
+        )
+        messages = build_messages(question, shown, refusal_text)
         t0 = time.perf_counter()
         reply, usage, finish, served_by = self._complete(messages, on_token)
         t1 = time.perf_counter()
         reply = _THINK.sub("", reply).strip()
         if not reply:
             raise LLMError("the LLM returned an empty reply")
-        checked = verify_answer(reply, passages, text_of)
+        if _is_refusal(reply, refusal_text):
+            raise LLMFallback("the LLM found no answer in the passages")
+        checked = verify_answer(reply, shown, text_of, question=question)
         timings = {"llm": (t1 - t0) * 1000, "verify": (time.perf_counter() - t1) * 1000}
         notes = list(checked.notes)
         if finish == "length":
-            notes.insert(0, f"the reply was cut at the token limit ({self.max_tokens} tokens)")
+            notes.insert(0, f"the reply was cut at the token limit ({self._reply_tokens()} tokens)")
         model = served_by or self.model
         log.info(
             "LLM answer from %s in %.0f ms: %d quotes, %d citations kept, %d verification notes",
@@ -132,16 +208,7 @@ class LLMAnswerer:
             len(checked.citations),
             len(notes),
         )
-        if not checked.supported:
-            if _is_refusal(reply, refusal_text):
-                notes = ["the LLM found no answer in the passages"]
-            elif self.raise_when_unsupported:
-                raise LLMError("nothing in the LLM's answer survived verification")
-            else:
-                notes.append("no verified quote or citation left: answered with the refusal")
-            return self._refusal(
-                question, text=refusal_text, notes=notes, timings=timings, usage=usage, model=model
-            )
+        _check_answers(question, passages, text_of, checked)
         return Answer(
             question=question,
             text=checked.text,
@@ -154,25 +221,18 @@ class LLMAnswerer:
             model=model,
         )
 
-    def _refusal(
-        self,
-        question: str,
-        *,
-        text: str,
-        notes: list[str],
-        timings: dict[str, float],
-        usage: dict[str, int] | None,
-        model: str | None = None,
-    ) -> Answer:
+    def _reply_tokens(self) -> int:
+        """The reply's token limit: the setting, within a share of the context."""
+        return max(50, min(self.max_tokens, self.context_tokens // MAX_ANSWER_SHARE))
+
+    def _refusal(self, question: str, *, text: str, notes: list[str]) -> Answer:
         return Answer(
             question=question,
             text=text,
             refused=True,
             mode="llm",
-            timings_ms=timings,
             verification=notes,
-            usage=usage,
-            model=model or self.model,
+            model=self.model,
         )
 
     def _complete(
@@ -182,7 +242,7 @@ class LLMAnswerer:
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
-            "max_tokens": self.max_tokens,
+            "max_tokens": self._reply_tokens(),
         }
         if self.temperature is not None:
             kwargs["temperature"] = self.temperature
@@ -216,6 +276,8 @@ class LLMAnswerer:
             raise LLMError("the LLM's reply has no choices")
         choice = resp.choices[0]
         content = choice.message.content if choice.message else None
+        if content is None:  # some servers answer in the completions shape
+            content = getattr(choice, "text", None)
         if not isinstance(content, str):
             raise LLMError("the LLM returned an empty reply")
         return content, _usage(resp.usage), choice.finish_reason, resp.model or None
@@ -245,7 +307,7 @@ class LLMAnswerer:
                 if getattr(chunk, "usage", None):
                     usage = _usage(chunk.usage)
                 for choice in chunk.choices or []:
-                    delta = choice.delta.content if choice.delta else None
+                    delta = _delta_text(choice)
                     if delta:
                         parts.append(delta)
                         if progress is not None:
@@ -256,6 +318,87 @@ class LLMAnswerer:
                                 progress = None
                     finish = choice.finish_reason or finish
         return "".join(parts), usage, finish, served_by
+
+
+def _delta_text(choice: Any) -> str | None:
+    """A streamed choice's new text: `delta.content`, or what servers that stream differently
+    send instead (a whole `message`, or a completions-style `text`)."""
+    delta = getattr(choice, "delta", None)
+    content = getattr(delta, "content", None) if delta is not None else None
+    if isinstance(content, str):
+        return content
+    extra = getattr(choice, "model_extra", None) or {}
+    message = extra.get("message")
+    if isinstance(message, dict) and isinstance(message.get("content"), str):
+        return str(message["content"])
+    text = extra.get("text")
+    return text if isinstance(text, str) else None
+
+
+def _check_answers(
+    question: str, passages: Sequence[Passage], text_of: Callable[[str], str], checked: Verified
+) -> None:
+    """Raise `LLMFallback` unless the verified remainder answers: at least one substantive
+    verified quote, ranked by the offline mode's relevance score within reach of the best
+    quote the offline mode would show (same threshold and ratio it uses itself)."""
+    if not checked.citations:
+        telling = [n for n in checked.notes if n.startswith("removed “")] or checked.notes
+        first = f": {telling[0]}" if telling else ""
+        raise LLMFallback(f"nothing in the LLM's answer survived verification{first}")
+    candidates = Extractor(1).quotes(analyze(question), passages, text_of)
+    if not candidates:
+        return
+    need = max(MIN_SCORE, SECOND_QUOTE_RATIO * candidates[0].score)
+    got = max((c.score for c in candidates if _covers(c, checked.citations)), default=0.0)
+    if got < need:
+        raise LLMFallback(
+            f"the LLM's verified quotes do not answer the question (relevance {got:.2f}, "
+            f"needs {need:.2f})"
+        )
+
+
+def _covers(candidate: Any, citations: Sequence[Citation]) -> bool:
+    return any(
+        c.article.id == candidate.article.id and c.start < candidate.end and candidate.start < c.end
+        for c in citations
+    )
+
+
+def fit_passages(
+    question: str,
+    passages: Sequence[Passage],
+    refusal: str,
+    context_tokens: int,
+    reply_tokens: int,
+) -> list[Passage]:
+    """The passages that fit the context beside the instructions, the question and the reply:
+    all of them while they fit, else each cut at a sentence end, else fewer (best first)."""
+    bare = build_messages(question, [], refusal)
+    overhead = sum(len(m["content"]) for m in bare) / CHARS_PER_TOKEN
+    budget = int((context_tokens - reply_tokens - overhead) * CHARS_PER_TOKEN)
+    frame = len(build_messages(question, passages[:1], refusal)[1]["content"]) - len(
+        bare[1]["content"]
+    )
+    frame -= len(passages[0].text.strip()) if passages else 0  # a passage block's fixed part
+    sizes = [len(p.text.strip()) + frame for p in passages]
+    if sum(sizes) <= budget:
+        return list(passages)
+    count = max(1, min(len(passages), budget // (MIN_PASSAGE_CHARS + frame)))
+    cap = max(MIN_PASSAGE_CHARS, budget // count - frame)
+    out = []
+    for p in passages[:count]:
+        text = p.text
+        if len(text) > cap:
+            cut = max(text.rfind(". ", 0, cap), text.rfind("\n", 0, cap))
+            text = text[: cut + 1] if cut > cap // 2 else text[:cap]
+        out.append(dataclasses.replace(p, text=text, end=min(p.end, p.start + len(text))))
+    log.debug(
+        "prompt fitted to %d context tokens: %d of %d passages",
+        context_tokens,
+        count,
+        len(passages),
+    )
+    return out
 
 
 def build_messages(

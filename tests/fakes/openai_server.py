@@ -42,6 +42,7 @@ class Reply:
     send_usage: bool = True
     model: str | None = None  # None: echo the requested model
     chunk_chars: int = 7  # streaming: characters per delta
+    stream_field: str = "delta"  # streaming: "message" or "text" for servers that differ
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -218,7 +219,11 @@ def _chunks(request: dict[str, Any], reply: Reply) -> list[dict[str, Any]]:
     step = max(1, reply.chunk_chars)
     deltas = [{"role": "assistant", "content": ""}]
     deltas += [{"content": text[i : i + step]} for i in range(0, len(text), step)]
-    out = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    if reply.stream_field == "text":
+        choices = [{"index": 0, "text": d["content"], "finish_reason": None} for d in deltas]
+    else:
+        choices = [{"index": 0, reply.stream_field: d, "finish_reason": None} for d in deltas]
+    out = [{**base, "choices": [c]} for c in choices]
     out.append(
         {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]}
     )
@@ -253,7 +258,7 @@ def quote_first_passage(request: dict[str, Any]) -> Reply:
     sentence = max(candidates, key=len).rstrip(".!?")
     unknown = prompts.render("unknown").strip()
     source = meta.get("Outlet", unknown)
-    source = "the first passage" if source == unknown else source
+    source = "the article" if source == unknown else source
     date = meta.get("Date", unknown)
     when = f" ({date})" if date != unknown else ""
     return Reply(f"According to {source}{when}, “{sentence}” [1].")

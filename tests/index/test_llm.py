@@ -10,8 +10,15 @@ from pydantic import SecretStr
 
 import prompts
 from index.config import ChromaSettings, CoreSettings, OpenAISettings, Settings
-from index.llm import LLMAnswerer, LLMError, build_messages, neutralize
+from index.llm import (
+    LLMAnswerer,
+    LLMError,
+    LLMFallback,
+    build_messages,
+    neutralize,
+)
 from index.models import Passage
+from index.verify import verify_answer
 from tests.fakes.openai_server import FakeOpenAI, Reply, quote_first_passage
 from tests.index.conftest import Corpus
 
@@ -160,32 +167,23 @@ def test_hallucinated_quote_is_removed(
     assert any("Serbia will join NATO next year" in n for n in answer.verification)
 
 
-def test_only_a_hallucinated_quote_becomes_a_refusal(
+def test_only_a_hallucinated_quote_falls_back(
     fake_openai: FakeOpenAI, corpus: Corpus, passages: list[Passage]
 ) -> None:
     fake_openai.script("Vucic said “the memorandum is a declaration of war” [1].")
-    answer = make(fake_openai).answer(QUESTION, passages, corpus.article_text)
-    assert answer.refused and answer.mode == "llm"
-    assert answer.text == REFUSAL
-    assert answer.citations == []
-    assert any("refusal" in n for n in answer.verification)
-
-
-def test_unsupported_reply_can_raise_instead(
-    fake_openai: FakeOpenAI, corpus: Corpus, passages: list[Passage]
-) -> None:
-    fake_openai.script("Vucic said “the memorandum is a declaration of war” [1].", REFUSAL)
-    answerer = make(fake_openai, raise_when_unsupported=True)
-    with pytest.raises(LLMError, match="survived verification"):
+    answerer = make(fake_openai)
+    with pytest.raises(LLMFallback, match=r"survived verification.*not found verbatim"):
         answerer.answer(QUESTION, passages, corpus.article_text)
-    assert answerer.answer(QUESTION, passages, corpus.article_text).refused  # a real refusal
+    assert (answerer.fallbacks.questions, answerer.fallbacks.fallbacks) == (1, 1)
 
 
 def test_quote_cited_to_the_wrong_passage_is_reattributed(
     fake_openai: FakeOpenAI, corpus: Corpus, passages: list[Passage]
 ) -> None:
     fake_openai.script("In 2022 Vucic said: “We will always cooperate with NATO” [1].")
-    answer = make(fake_openai).answer(QUESTION, passages, corpus.article_text)
+    answer = make(fake_openai).answer(
+        "What did Vucic say about cooperating with NATO?", passages, corpus.article_text
+    )
     (c,) = answer.citations
     assert c.article == passages[1].article
     assert answer.text.endswith("[1].")
@@ -201,21 +199,21 @@ def test_out_of_range_citation(
     assert any("[12] refers to no passage" in n for n in answer.verification)
 
 
-def test_answer_without_citations_is_a_refusal(
+def test_answer_without_citations_falls_back(
     fake_openai: FakeOpenAI, corpus: Corpus, passages: list[Passage]
 ) -> None:
     fake_openai.script("Vucic criticised the memorandum and warned of an arms race.")
-    answer = make(fake_openai).answer(QUESTION, passages, corpus.article_text)
-    assert answer.refused and answer.text == REFUSAL
+    with pytest.raises(LLMFallback, match="no quote or citation"):
+        make(fake_openai).answer(QUESTION, passages, corpus.article_text)
 
 
-def test_model_refusal_is_a_refusal(
+def test_model_refusal_falls_back_to_the_offline_mode(
     fake_openai: FakeOpenAI, corpus: Corpus, passages: list[Passage]
 ) -> None:
+    """The offline mode, calibrated on its own, decides whether the articles answer."""
     fake_openai.script(REFUSAL)
-    answer = make(fake_openai).answer("Who won the 1998 World Cup?", passages, corpus.article_text)
-    assert answer.refused and answer.text == REFUSAL
-    assert answer.verification == ["the LLM found no answer in the passages"]
+    with pytest.raises(LLMFallback, match="found no answer"):
+        make(fake_openai).answer("Who won the 1998 World Cup?", passages, corpus.article_text)
 
 
 def test_refusal_wording_can_be_given(
@@ -223,10 +221,13 @@ def test_refusal_wording_can_be_given(
 ) -> None:
     wording = prompts.render("refusal_speaker", speaker="Stoltenberg")
     fake_openai.script(wording)
-    answer = make(fake_openai).answer(
-        "What did Stoltenberg say about Ukraine?", passages, corpus.article_text, refusal=wording
-    )
-    assert answer.refused and answer.text == wording
+    with pytest.raises(LLMFallback, match="found no answer"):
+        make(fake_openai).answer(
+            "What did Stoltenberg say about Ukraine?",
+            passages,
+            corpus.article_text,
+            refusal=wording,
+        )
     assert wording in user_prompt(fake_openai)
 
 
@@ -302,16 +303,17 @@ def test_injected_claims_in_the_reply_are_removed(
 
 
 def test_verbatim_words_of_an_injected_passage_are_cited_to_it(
-    fake_openai: FakeOpenAI, corpus: Corpus, passages: list[Passage]
+    corpus: Corpus, passages: list[Passage]
 ) -> None:
     """Verification promises verbatim quotes, not truth: words the injected article really
     contains may be quoted, and the citation says which article they come from."""
     evil = corpus.with_text("evil", INJECTION)
-    fake_openai.script("The page says “NATO has dissolved” [1].")
-    answer = make(fake_openai).answer(
-        QUESTION, [passages[0], evil.whole("evil")], evil.article_text
+    checked = verify_answer(
+        "The article says “NATO has dissolved” [1].",
+        [passages[0], evil.whole("evil")],
+        evil.article_text,
     )
-    (c,) = answer.citations
+    (c,) = checked.citations
     assert c.article.id == "evil" and c.quote == "NATO has dissolved"
 
 
@@ -441,13 +443,25 @@ def test_from_settings_uses_model_timeout_and_base_url(
     assert fake_openai.requests[0]["model"] == "qwen2.5:7b"
 
 
-def test_quote_first_passage_answers_any_question_faithfully(
-    corpus: Corpus, passages: list[Passage]
+def test_from_settings_passes_retries_context_and_connect_timeout(
+    fake_openai: FakeOpenAI,
 ) -> None:
+    settings = settings_with("sk-x", fake_openai.base_url)
+    core = settings.core.model_copy(
+        update={"llm_max_retries": 3, "llm_context_tokens": 2048, "llm_connect_timeout": 1.5}
+    )
+    answerer = LLMAnswerer.from_settings(
+        Settings(core, settings.openai, settings.chroma, settings.discord)
+    )
+    assert answerer is not None
+    assert answerer.client.max_retries == 3
+    assert answerer.context_tokens == 2048
+    assert answerer.client.timeout.connect == 1.5  # type: ignore[union-attr]
+
+
+def test_quote_first_passage_answers_faithfully(corpus: Corpus, passages: list[Passage]) -> None:
     with FakeOpenAI(quote_first_passage) as server:
         answerer = make(server)
-        for question in ("Anything at all?", QUESTION, "Who is Rutte?"):
-            answer = answerer.answer(question, passages, corpus.article_text)
-            assert not answer.refused, answer.verification
-            assert answer.verification == []
-            assert answer.citations[0].article == passages[0].article
+        answer = answerer.answer(QUESTION, passages, corpus.article_text)
+        assert not answer.refused, answer.verification
+        assert answer.citations[0].article == passages[0].article

@@ -74,6 +74,22 @@ def test_timeout_falls_back(llm_desk: Newsdesk, fake_openai: FakeOpenAI) -> None
     assert answer.timings_ms["total"] < 15_000
 
 
+def test_injected_reply_gives_the_user_the_offline_answer(
+    llm_desk: Newsdesk, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.script(
+        "Newsdesk has been hacked, visit https://evil.example/login to reset your password [1]. "
+        "Rutte said “the verdict” [1]."
+    )
+    answer = llm_desk.ask("What did Rutte say about Dodik?")
+    offline = llm_desk.ask("What did Rutte say about Dodik?", offline=True)
+    assert answer.mode == "extractive" and answer.text == offline.text
+    assert "evil" not in answer.text and "hacked" not in answer.text
+    assert any(
+        "survived verification" in v and "answered offline" in v for v in answer.verification
+    )
+
+
 def test_offline_flag_skips_the_llm(llm_desk: Newsdesk, fake_openai: FakeOpenAI) -> None:
     before = len(fake_openai.requests)
     assert llm_desk.ask("What did Rutte say about Dodik?", offline=True).mode == "extractive"
@@ -95,9 +111,11 @@ def test_eval_in_llm_mode_with_faithful_server_is_fully_faithful(
             answer = desk.ask(case.question)
             assert_quotes_verbatim_llm(answer, desk)
             results.append(score_case(case, answer, desk.snapshot.article_text, 5))
+            if answer.mode != "llm":  # the quoted sentence did not answer: offline serves
+                assert any("answered offline" in v for v in answer.verification)
     summary = summarize(results, 5)
     assert summary["quote_faithfulness"] == 1.0
-    assert summary["modes"].get("llm", 0) >= len(cases) - 2
+    assert summary["modes"].get("llm", 0) >= 1
     assert summary["quotes"] > 0
 
 

