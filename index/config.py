@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -51,6 +51,9 @@ class CoreSettings(_Section):
     max_quotes: int = Field(default=3, ge=1, le=10)
     max_file_mb: float = Field(default=10.0, gt=0)
     log_level: str = "WARNING"
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    embed_cache_dir: Path | None = None  # exported ONNX models; None: the user cache
+    embed_threads: int = Field(default=0, ge=0)  # ONNX Runtime threads; 0: the usable cores
 
 
 class OpenAISettings(_Section):

@@ -25,7 +25,7 @@ from index.store import ArticleRecord, ChunkRecord, Generation, Store
 log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes what gets indexed
-EMBED_PAGE = 256  # chunks embedded per progress step
+EMBED_PAGE = 1024  # chunks embedded (sorted by length) and written to Chroma per step
 
 ProgressFn = Callable[[Progress], None]
 
