@@ -295,9 +295,36 @@ def scale_table(r: dict[str, Any]) -> str:
     )
 
 
+def growth_chart(runs: Sequence[dict[str, Any]], width: int = 40) -> str:
+    """Build CPU-seconds, query p50 and serving RSS of `--scale` runs against corpus size."""
+    runs = sorted(runs, key=lambda r: r["articles"])
+    rows = [
+        ("build CPU-s", lambda r: r["build"]["cpu_seconds"]),
+        ("build wall s", lambda r: r["build"]["seconds"]),
+        ("query p50 ms", lambda r: r["query"]["p50_ms"]),
+        ("serving RSS MB", lambda r: r["serving_memory"]["rss_mb_after_questions"]),
+        ("no-change reindex s", lambda r: r["noop_reindex"]["seconds"]),
+    ]
+    lines = []
+    for title, get in rows:
+        top = max(get(r) for r in runs) or 1.0
+        lines.append(f"{title} (one █ = {top / width:.3g})")
+        for r in runs:
+            value = get(r)
+            bar = "█" * max(1, round(value / top * width))
+            lines.append(
+                f"  {r['articles']:>6,} articles {r['build']['chunks']:>7,} chunks  {bar} {value:g}"
+            )
+    return "\n".join(lines)
+
+
 def main(args: argparse.Namespace) -> int:
     import tempfile
 
+    if args.chart:
+        runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.chart]
+        print(growth_chart(runs))
+        return 0
     out: Path = args.out
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
         if args.scale:

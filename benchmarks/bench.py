@@ -768,6 +768,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "with the backend of --backend (benchmarks.backends)",
     )
     parser.add_argument("--limit", type=int, help="first N articles of the corpus")
+    parser.add_argument(
+        "--chart", nargs="+", type=Path, help="JSON files of --scale runs: cost against size"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -775,7 +778,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.memory_child:
         print(json.dumps(memory_child(args.memory_child, args.dev, args.backend)))
         return 0
-    if args.backends or args.scale:
+    if args.backends or args.scale or args.chart:
         from benchmarks import backends
 
         return backends.main(args)
