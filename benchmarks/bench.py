@@ -66,6 +66,7 @@ TOP_K = 5  # passages per question for hit@k and MRR
 SYNTH_CHUNKS_PER_ARTICLE = 10
 SYNTH_WORDS_PER_CHUNK = 130  # about the 180-token chunks the indexer makes
 MEMORY_QUESTIONS = 5
+CORPUS_FILE_RECORDS = 2_500  # articles per JSONL file of the benchmark's corpus directory
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,18 @@ TARGETS = (
 # -- setup ------------------------------------------------------------------------------------
 
 
-def bench_settings(index_dir: Path, articles_dir: Path = DEMO_ARTICLES_DIR) -> Settings:
+def bench_settings(
+    index_dir: Path, articles_dir: Path = DEMO_ARTICLES_DIR, backend: str | None = None
+) -> Settings:
     """Embedded store under `index_dir`, offline answers, defaults otherwise (no .env)."""
     kw: dict[str, Any] = {"_env_file": None}
+    if backend is not None:
+        kw["embed_backend"] = backend
+    env: dict[str, Any] = {"_env_file": None}
     return Settings(
         core=CoreSettings(index_dir=index_dir, articles_dir=articles_dir, **kw),
-        openai=OpenAISettings(api_key=None, **kw),
-        chroma=ChromaSettings(host=None, **kw),
+        openai=OpenAISettings(api_key=None, **env),
+        chroma=ChromaSettings(host=None, **env),
     )
 
 
@@ -136,13 +142,25 @@ def make_corpus_dir(target: Path, corpus: Path, limit: int | None) -> int:
     n = 0
     if not corpus.is_file():
         raise SystemExit(f"distractor corpus {corpus} not found (see --corpus)")
-    with corpus.open(encoding="utf-8") as src, (target / corpus.name).open("w") as dst:
+    # Files of CORPUS_FILE_RECORDS articles each, well under NEWSDESK_MAX_FILE_MB.
+    dst = None
+    with corpus.open(encoding="utf-8") as src:
         for line in src:
             if limit is not None and n >= limit:
                 break
-            if line.strip():
-                dst.write(line)
-                n += 1
+            if not line.strip():
+                continue
+            if n % CORPUS_FILE_RECORDS == 0:
+                if dst is not None:
+                    dst.close()
+                part = n // CORPUS_FILE_RECORDS
+                name = corpus.name if part == 0 else f"{corpus.stem}-{part:02d}{corpus.suffix}"
+                dst = (target / name).open("w", encoding="utf-8")
+            assert dst is not None
+            dst.write(line)
+            n += 1
+    if dst is not None:
+        dst.close()
     return n
 
 
@@ -224,10 +242,14 @@ class TimedEmbedder(BaseEmbedding):
             self._seconds += time.perf_counter() - t
 
 
-def ingest_raw(embedder: BaseEmbedding, texts: Sequence[str]) -> dict[str, Any]:
-    """The sentence-transformers model alone: `encode` at the pipeline's batch size."""
-    model = embedder._model  # type: ignore[attr-defined]  # HuggingFaceEmbedding's SentenceTransformer
-    batch = embedder.embed_batch_size
+def ingest_raw(texts: Sequence[str], batch: int = 64) -> dict[str, Any]:
+    """The PyTorch sentence-transformers model alone: `encode` at the pipeline's batch size."""
+    from sentence_transformers import SentenceTransformer
+
+    from index.embedding import local_model_path
+
+    model = SentenceTransformer(local_model_path(), device="cpu")
+    model.encode(["warm up the model"] * 8, show_progress_bar=False)
     with Clock() as clock:
         model.encode(
             list(texts), batch_size=batch, normalize_embeddings=True, show_progress_bar=False
@@ -433,9 +455,9 @@ def _rss_mb() -> dict[str, float]:
     return out
 
 
-def memory_child(index_dir: Path, dev: Path) -> dict[str, Any]:
+def memory_child(index_dir: Path, dev: Path, backend: str | None = None) -> dict[str, Any]:
     """Run in a fresh process: load the model, open the index, answer a few questions."""
-    settings = bench_settings(index_dir)
+    settings = bench_settings(index_dir, backend=backend)
     start = _rss_mb()
     embedder = make_embedder(settings)
     embedder.get_query_embedding("warm up")
@@ -456,10 +478,14 @@ def memory_child(index_dir: Path, dev: Path) -> dict[str, Any]:
         "peak_rss_mb": answered["VmHWM"],
         "peak_rss_mb_loading_model": model["VmHWM"],
         "index_mb": round(opened["VmRSS"] - model["VmRSS"], 1),
+        "model_runtime_mb": round(model["VmRSS"] - start["VmRSS"], 1),
+        "model_runtime_share": round(
+            (model["VmRSS"] - start["VmRSS"]) / max(answered["VmRSS"], 1.0), 3
+        ),
     }
 
 
-def measure_memory(index_dir: Path, dev: Path) -> dict[str, Any]:
+def measure_memory(index_dir: Path, dev: Path, backend: str | None = None) -> dict[str, Any]:
     done = subprocess.run(
         [
             sys.executable,
@@ -469,7 +495,8 @@ def measure_memory(index_dir: Path, dev: Path) -> dict[str, Any]:
             str(index_dir),
             "--dev",
             str(dev),
-        ],
+        ]
+        + (["--backend", backend] if backend else []),
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -533,7 +560,7 @@ def run(cfg: Config, workdir: Path) -> dict[str, Any]:
     # Ingest, side by side, on the same machine, one after the other.
     say(f"ingest: raw model on the chunk texts of {label}")
     texts = chunk_texts(corpus_dir, big)
-    raw = ingest_raw(embedder, texts)
+    raw = ingest_raw(texts, big.core.embed_batch_size)
     say(f"ingest: newsdesk full reindex of {label}")
     desk = Newsdesk.open(big, embedder=TimedEmbedder(embedder))
     nd = ingest_newsdesk(desk, corpus_dir)
@@ -726,13 +753,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dev", type=Path, default=DEV, help="evaluation questions (JSONL)")
     parser.add_argument("--no-llamaindex", action="store_true", help="skip the LlamaIndex baseline")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--backends",
+        help="compare embedding backends (e.g. torch,onnx,onnx-int8): ingest against the raw "
+        "PyTorch model, query latency and retrieval on both dev sets (benchmarks.backends)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=Path,
+        help="build, reindex, query and measure memory at the size of this corpus (JSONL), "
+        "with the backend of --backend (benchmarks.backends)",
+    )
+    parser.add_argument("--limit", type=int, help="first N articles of the corpus")
+    parser.add_argument(
+        "--chart", nargs="+", type=Path, help="JSON files of --scale runs: cost against size"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
     if args.memory_child:
-        print(json.dumps(memory_child(args.memory_child, args.dev)))
+        print(json.dumps(memory_child(args.memory_child, args.dev, args.backend)))
         return 0
+    if args.backends or args.scale or args.chart:
+        from benchmarks import backends
+
+        return backends.main(args)
     base = Config.quick_run() if args.quick else Config()
     cfg = Config(
         **{

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +46,9 @@ class CoreSettings(_Section):
     llm_context_tokens: int = Field(default=8192, ge=512)  # the LLM's context window, tokens
     llm_max_retries: int = Field(default=1, ge=0, le=10)  # client retries on 429, 5xx, resets
     llm_connect_timeout: float = Field(default=5.0, gt=0)  # seconds to connect to the endpoint
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    embed_cache_dir: Path | None = None  # exported ONNX models; None: the user cache
+    embed_threads: int = Field(default=0, ge=0)  # ONNX Runtime threads; 0: the usable cores
 
 
 class OpenAISettings(_Section):

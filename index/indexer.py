@@ -29,7 +29,7 @@ from index.store import HEARTBEAT_SECONDS, ArticleRecord, ChunkRecord, Generatio
 log = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes what gets indexed
-EMBED_PAGE = 256  # chunks embedded per progress step
+EMBED_PAGE = 1024  # chunks embedded (sorted by length) and written to Chroma per step
 
 ProgressFn = Callable[[Progress], None]
 
