@@ -95,6 +95,10 @@ class Answer:
     verification: list[str] = field(default_factory=list)
     usage: dict[str, int] | None = None  # LLM token usage when an LLM wrote the answer
     model: str | None = None
+    # A follow-up resolved against the conversation ("what did he say?" → "what did Rutte
+    # say?"): the question actually answered, or None when the question stood alone.
+    rewritten: str | None = None
+    speaker: str | None = None  # who the question asked about ("what did X say"), when it did
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +112,8 @@ class Answer:
             "verification": list(self.verification),
             "usage": self.usage,
             "model": self.model,
+            "rewritten": self.rewritten,
+            "speaker": self.speaker,
         }
 
 

@@ -8,21 +8,24 @@ block (CPU work); async front ends call them in a worker thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from chromadb.errors import NotFoundError
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from index import conversation
 from index.chunking import Chunker
 from index.config import Settings
 from index.embedding import make_embedder, model_key
 from index.errors import IndexNotBuilt, ReindexInProgress, SourceNotFound
 from index.extract import Extractor, refusal, sentences_of
+from index.feedback import FeedbackStore
 from index.indexer import Indexer
 from index.lexical import fold, terms
 from index.models import Answer, ArticleRef, Passage, Progress, ReindexSummary, SourceView
@@ -162,9 +165,37 @@ class Newsdesk:
         *,
         offline: bool = False,
         on_token: Callable[[str], None] | None = None,
+        history: Sequence[Answer] = (),
     ) -> Answer:
-        """Answer `question` from the articles, quoting them."""
-        return self._serving(lambda snap: self._ask(snap, question, offline, on_token))
+        """Answer `question` from the articles, quoting them; a follow-up is first resolved
+        against `history`, the conversation's earlier answers, oldest first."""
+        rewritten = self.resolve_follow_up(question, history)
+        asked = rewritten or question
+        answer = self._serving(lambda snap: self._ask(snap, asked, offline, on_token))
+        answer.question, answer.rewritten = question, rewritten
+        answer.speaker = conversation.speaker_of(asked)
+        return answer
+
+    def resolve_follow_up(self, question: str, history: Sequence[Answer]) -> str | None:
+        """The conversation hook: `question` rewritten to stand alone, or None."""
+        if not history:
+            return None
+        return conversation.resolve(
+            question, history, lambda name: conversation.quoted_in(name, self.retrieve(name, 5))
+        )
+
+    # -- feedback ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def feedback(self) -> FeedbackStore:
+        """Answers given and what people thought of them, in the index folder."""
+        return FeedbackStore(self.settings.core.index_dir / FeedbackStore.FILE)
+
+    def record(self, answer: Answer, *, conversation: str | None = None) -> str:
+        """Keep `answer` (for feedback, paging and follow-ups); returns its id."""
+        return self.feedback.record_answer(
+            answer, generation=self._snapshot.name, conversation=conversation
+        )
 
     def _ask(
         self,
