@@ -89,6 +89,7 @@ class DiscordSettings(_Section):
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str | None = None  # None: Discord's default gateway
     guild_ready_timeout: float = Field(default=2.0, gt=0)  # seconds
+    answer_in_thread: bool = True  # answer a channel mention in a thread started from it
 
     _split = field_validator("guild_ids", "admin_user_ids", "admin_role_ids", mode="before")(
         _split_ids
