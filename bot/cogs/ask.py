@@ -68,6 +68,7 @@ class Ask(commands.Cog):
         if found is None:
             return
         text, conversation = found
+        thread: discord.Thread | None = None
         try:
             question = clean_question(text, self.bot.settings.discord.max_question_chars)
             self.bot.cooldown.hit(message.author.id)
@@ -82,9 +83,12 @@ class Ask(commands.Cog):
         except Exception as exc:  # every error gets a short reply; the bot carries on
             reply = describe(exc, "a mention")
             with contextlib.suppress(discord.HTTPException):
-                await message.reply(
-                    reply, mention_author=False, allowed_mentions=render.NO_MENTIONS
-                )
+                if thread is not None:
+                    await thread.send(reply, allowed_mentions=render.NO_MENTIONS)
+                else:
+                    await message.reply(
+                        reply, mention_author=False, allowed_mentions=render.NO_MENTIONS
+                    )
 
     def question_in(self, message: discord.Message) -> tuple[str, Conversation] | None:
         """The question text and its conversation, or None if the message is not for the bot."""

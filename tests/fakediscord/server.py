@@ -236,7 +236,7 @@ class FakeDiscord:
         """A person posts in the channel, or in thread `channel_id` (MESSAGE_CREATE); `<@id>`
         mentions are resolved."""
         author = author or self.member
-        channel_id = channel_id or int(self.channel["id"])
+        channel_id = int(channel_id or self.channel["id"])
         if channel_id != int(self.channel["id"]) and channel_id not in self.threads:
             raise LookupError(f"no channel or thread {channel_id}")
         mentioned = {int(m) for m in re.findall(r"<@!?(\d+)>", content)}
@@ -554,6 +554,7 @@ class FakeDiscord:
                     "version": str(p.snowflake()),
                     "type": 1,
                     "options": [],
+                    "description": "",  # Discord sends "" for message and user commands
                     **sent,
                     # Discord answers with the permission bits as a string
                     "default_member_permissions": None if perms is None else str(perms),
@@ -734,6 +735,8 @@ class FakeDiscord:
         for key in ("content", "embeds", "components"):
             if key in body:
                 data[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if body.get("flags") is not None:  # IS_COMPONENTS_V2 can be set on an edit, not unset
+            data["flags"] = int(data["flags"]) | int(body["flags"])
         data["edited_timestamp"] = p.now_iso()
 
     def _webhook_message(self, token: str, ref: str) -> dict[str, Any] | None:
