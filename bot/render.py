@@ -83,8 +83,8 @@ _URL = re.compile(r"https?://[^\s<>()\[\]]+", re.IGNORECASE)
 def escape_text(text: str) -> str:
     """Article or model text made inert: no formatting, masked links, code blocks, headings or
     lists, and bare URLs in `<...>` so they do not unfurl. It reads as the same characters."""
-    bracketed = text.replace("[", "\x00").replace("]", "\x01")  # out of escape_markdown's way
-    escaped = escape_markdown(bracketed).replace("\x00", "\\[").replace("\x01", "\\]")
+    escaped = escape_markdown(text)  # escapes the "[" of a "[text](url)"
+    escaped = re.sub(r"\](?=\s*\()", r"\\]", escaped)  # and its "](", so no link can form
     escaped = re.sub(r"(?m)^(\s*)([#>*+-])", r"\1\\\2", escaped)
     escaped = re.sub(r"(?m)^(\s*\d+)\.(?=\s)", r"\1\\.", escaped)
     return _URL.sub(lambda m: f"<{m.group(0)}>", escaped)
