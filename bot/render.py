@@ -519,8 +519,11 @@ def help_embed(bot_mention: str, max_question_chars: int) -> discord.Embed:
     embed.add_field(
         name="Ask",
         value=(
-            f"Mention me with a question ({bot_mention} what did Rutte say about Serbia?), "
-            "reply to one of my answers to follow up, or use `/ask question:`. "
+            f"Mention me with a question ({bot_mention} what did Rutte say about Serbia?): I "
+            'answer in a thread, where you can follow up without mentioning me ("and what '
+            'did he say about Kosovo?"). Reply to one of my answers to follow up anywhere. '
+            "`/ask question:` answers in place (`private: True`: only you see it, with a "
+            "button to share it). On any message: Apps → Ask newsdesk. "
             f"Questions can be up to {max_question_chars} characters."
         ),
         inline=False,
@@ -530,7 +533,8 @@ def help_embed(bot_mention: str, max_question_chars: int) -> discord.Embed:
         value=(
             "Press a source's button under an answer to see the passage and where it sits in "
             "the article (only you see it). `/source ref:` looks up a citation number from my "
-            "last answer here, an article id or title words; `/sources` lists the articles."
+            "last answer here, an article id or title words; `/sources` lists the articles. "
+            "👍 / 👎 under an answer tell the operator how it did."
         ),
         inline=False,
     )
