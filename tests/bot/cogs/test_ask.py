@@ -107,6 +107,22 @@ async def test_a_follow_up_in_the_thread_needs_no_mention_and_keeps_the_speaker(
     assert fake.threads == {int(question["id"]): fake.threads[int(question["id"])]}
 
 
+async def test_the_thread_still_takes_follow_ups_after_a_restart(fake, bots, desk):
+    first_bot = await bots.start(desk)
+    question = await fake.send_message(f"<@{fake.bot.id}> What did Rutte say about Dodik?")
+    await thread_answer(fake, question)
+    await bots.stop(first_bot)
+    proxy, seen = recording(desk)
+    await bots.start(proxy)  # the thread comes back in GUILD_CREATE's active threads
+    n = len(fake.requests)
+
+    await fake.send_message("and what did he say about the verdict?", channel_id=question["id"])
+    follow = await next_post(fake, question["id"], after=n)
+
+    assert seen == [("and what did he say about the verdict?", ["What did Rutte say about Dodik?"])]
+    assert "Answering: What did Rutte say about the verdict?" in text_of(follow.json)
+
+
 async def test_without_permission_to_create_threads_the_answer_is_a_reply(fake, bots, desk):
     fake.thread_permission = False
     await bots.start(desk)
