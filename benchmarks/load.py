@@ -23,6 +23,7 @@ import itertools
 import json
 import logging
 import math
+import re
 import shutil
 import sys
 import tempfile
@@ -180,7 +181,7 @@ class Asked:
         """Why this is not exactly one correct, cited, error-free reply (empty: it is)."""
         if len(self.replies) != 1:
             return [f"{len(self.replies)} replies"]
-        content = self.replies[0]["content"]
+        content = shown_text(self.replies[0])
         out = []
         if self.question.evidence not in content:
             out.append("evidence missing")
@@ -245,6 +246,21 @@ class LoadRun:
         """
         edges = [self.reindex_started, *self.heartbeats, self.ended]
         return [b - a for a, b in itertools.pairwise(edges)]
+
+
+def shown_text(message: dict[str, Any]) -> str:
+    """What a message reads as: its content and its layout's text displays, unescaped."""
+    texts = [message.get("content") or ""]
+
+    def walk(item: dict[str, Any]) -> None:
+        if item.get("type") == 10:  # a text display
+            texts.append(item.get("content") or "")
+        for child in item.get("components") or []:
+            walk(child)
+
+    for component in message.get("components") or []:
+        walk(component)
+    return re.sub(r"\\(.)", r"\1", "\n".join(texts))
 
 
 def _reply_to(message: dict[str, Any]) -> int | None:
@@ -383,6 +399,7 @@ def load_settings(
             gateway_url=fake.gateway_url,
             guild_ids=[fake.guild_id],
             guild_ready_timeout=0.1,
+            answer_in_thread=False,  # replies in place: one request per answer, as measured
             **discord,
             **kw,
         ),

@@ -23,7 +23,7 @@ from bot import render
 from bot.access import AnswerSlots, Cooldown
 from bot.config import BotSettings
 from bot.errors import answer_interaction_error
-from bot.views import PageButton, SourceButton
+from bot.views import AnswerPageButton, FeedbackButton, PageButton, ShareButton, SourceButton
 from index.errors import ConfigError
 from index.models import Answer
 
@@ -66,12 +66,15 @@ class NewsdeskBot(commands.Bot):
         self.slots = AnswerSlots(cfg.max_concurrent_answers)
         self.answers: OrderedDict[int, Answer] = OrderedDict()  # by the bot's message id
         self.last_answer: OrderedDict[int, Answer] = OrderedDict()  # by channel id
+        self.answer_ids: OrderedDict[int, str] = OrderedDict()  # recorded answer id, by message
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         for name in EXTENSIONS:
             await self.load_extension(name)
-        self.add_dynamic_items(SourceButton, PageButton)
+        self.add_dynamic_items(
+            SourceButton, PageButton, FeedbackButton, AnswerPageButton, ShareButton
+        )
         await self.sync_commands()
 
     async def sync_commands(self) -> None:

@@ -46,6 +46,7 @@ class DiscordSettings(BaseSettings):
     autocomplete_seconds: float = Field(
         default=1.0, ge=0
     )  # one fresh /source suggestion this often
+    answer_in_thread: bool = True  # answer a channel mention in a thread started from it
 
     _split = field_validator("guild_ids", "admin_user_ids", "admin_role_ids", mode="before")(
         _split_ids

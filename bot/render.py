@@ -1,19 +1,32 @@
 """Answer objects to Discord messages: the only module that knows Discord's limits.
 
-Messages are split under 2,000 characters at paragraph, line, sentence or word boundaries and
-never inside a quote; embeds are trimmed to Discord's field limits; links are written as
-`[title](<url>)` so they do not unfurl; every message goes out with `NO_MENTIONS`.
+An answer is a layout message (`answer_layout`): a short news brief in one container, with who
+was asked about, the verbatim quotes grouped by article (each article once, with title, outlet
+and date, and a link button when its URL is known), the source buttons, 👍/👎, and page
+buttons when it does not fit one message. Plain-text messages (`answer_messages`) are split
+under 2,000 characters at paragraph, line, sentence or word boundaries and never inside a
+quote; embeds are trimmed to Discord's field limits; links are written as `[title](<url>)` so
+they do not unfurl; every message goes out with `NO_MENTIONS`. Text from articles or a model
+goes through `escape_text`, so it cannot format, link, open a code block or unfurl.
+
+Reusable pieces for other commands: `escape_text`, `quote_block`, `article_heading`,
+`article_groups`, `link`, `source_line`, `split_message`, `truncate`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.utils import escape_markdown
 
 from index.models import Answer, ArticleRef, Citation, SourceView
+
+if TYPE_CHECKING:
+    from discord.ui import Item
 
 MAX_MESSAGE_CHARS = 2000  # Discord: characters per message
 EMBED_TITLE_CHARS = 256
@@ -31,6 +44,13 @@ AUTOCOMPLETE_CHOICES = 25
 PASSAGE_CONTEXT_CHARS = 600  # article text shown around a cited passage, each side
 ARTICLE_PREVIEW_CHARS = 1500
 SOURCES_PER_PAGE = 10
+LAYOUT_COMPONENTS = 40  # Discord: components in one layout message, nested ones included
+LAYOUT_TEXT_CHARS = 4000  # Discord: characters of all text displays in one message
+LAYOUT_TEXT_BUDGET = 3800  # what an answer page fills, leaving room for headers
+SELECT_OPTIONS = 25  # Discord: options of a select menu
+BUTTONS_PER_ROW = 5
+THREAD_NAME_CHARS = 100  # Discord: a thread's name
+MODAL_TITLE_CHARS = 45
 
 NO_MENTIONS = discord.AllowedMentions.none()  # nothing in an answer or a question may ping
 ACCENT = discord.Colour.dark_teal()
@@ -55,6 +75,228 @@ def truncate(text: str, limit: int) -> str:
     if space > limit * 0.6:
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
+
+
+_URL = re.compile(r"https?://[^\s<>()\[\]]+", re.IGNORECASE)
+
+
+def escape_text(text: str) -> str:
+    """Article or model text made inert: no formatting, masked links, code blocks, headings or
+    lists, and bare URLs in `<...>` so they do not unfurl. It reads as the same characters."""
+    escaped = escape_markdown(text)  # escapes the "[" of a "[text](url)"
+    escaped = re.sub(r"\](?=\s*\()", r"\\]", escaped)  # and its "](", so no link can form
+    escaped = re.sub(r"(?m)^(\s*)([#>*+-])", r"\1\\\2", escaped)
+    escaped = re.sub(r"(?m)^(\s*\d+)\.(?=\s)", r"\1\\.", escaped)
+    return _URL.sub(lambda m: f"<{m.group(0)}>", escaped)
+
+
+def quote_block(citation: Citation) -> str:
+    """`> “quote” [n]`, the quote escaped, each of its lines inside the block quote."""
+    quoted = escape_text(citation.quote.strip()).replace("\n", "\n> ")
+    return f"> “{quoted}” [{citation.n}]"
+
+
+def article_heading(article: ArticleRef) -> str:
+    """**Title** and a small line with outlet and date (markdown, escaped)."""
+    title = f"**{escape_text(truncate(article.title or article.file, 200))}**"
+    details = " · ".join(escape_text(x) for x in (article.outlet, article.date) if x)
+    return f"{title}\n-# {details}" if details else title
+
+
+def article_groups(citations: Sequence[Citation]) -> list[tuple[ArticleRef, list[Citation]]]:
+    """The citations grouped by article, each article once, in order of first citation."""
+    groups: dict[str, tuple[ArticleRef, list[Citation]]] = {}
+    for c in _unique_citations(citations):
+        groups.setdefault(c.article.id, (c.article, []))[1].append(c)
+    return list(groups.values())
+
+
+def safe_url(url: str | None) -> str | None:
+    """`url` when it is an http(s) link a button may open, else None."""
+    return url if url and url.startswith(("http://", "https://")) and len(url) <= 512 else None
+
+
+def thread_name(question: str) -> str:
+    """A thread title from a question: one line, within Discord's 100 characters."""
+    line = " ".join(question.split()) or "Question"
+    return truncate(line, THREAD_NAME_CHARS)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One article's part of an answer page: heading and quotes, and its link."""
+
+    article: ArticleRef
+    citations: tuple[Citation, ...]
+    text: str
+    url: str | None
+
+
+def answer_blocks(answer: Answer, budget: int = LAYOUT_TEXT_BUDGET // 2) -> list[Block]:
+    """The article blocks of an answer; an article whose quotes exceed `budget` takes several."""
+    blocks = []
+    for article, citations in article_groups(answer.citations):
+        heading = article_heading(article)
+        part: list[Citation] = []
+        size = len(heading)
+        for c in citations:
+            quote = quote_block(c)
+            if part and size + len(quote) + 1 > budget:
+                blocks.append(_block(article, heading, part))
+                part, size, heading = [], len(heading), heading + " (continued)"
+            part.append(c)
+            size += len(quote) + 1
+        blocks.append(_block(article, heading, part))
+    return blocks
+
+
+def _block(article: ArticleRef, heading: str, citations: list[Citation]) -> Block:
+    quotes = "\n".join(quote_block(c) for c in citations)
+    text = truncate(f"{heading}\n{quotes}", LAYOUT_TEXT_BUDGET)  # only a single giant quote
+    return Block(article, tuple(citations), text, safe_url(article.url))
+
+
+def answer_header(answer: Answer, *, about: str | None = None) -> list[str]:
+    """The texts above the quotes: what was answered, who was asked about, the prose."""
+    texts = []
+    if about:
+        texts.append(f"-# {about}")
+    if answer.rewritten:
+        texts.append(f"-# Answering: {escape_text(truncate(answer.rewritten, 300))}")
+    if answer.refused:
+        texts.append(escape_text(truncate(answer.text.strip(), 1500)) or "I have no answer.")
+        if answer.citations:
+            texts.append("-# What the articles do report:")
+        return texts
+    if answer.speaker:
+        texts.append(f"### What {escape_text(truncate(answer.speaker, 80))} said")
+    else:
+        texts.append("### From the articles")
+    if answer.mode == "llm" and answer.text.strip():
+        texts.append(escape_text(truncate(answer.text.strip(), 1500)))
+    return texts
+
+
+def answer_footer(answer: Answer, page: int, pages: int) -> str:
+    articles = len(article_groups(answer.citations))
+    quotes = len(_unique_citations(answer.citations))
+    parts = []
+    if quotes:
+        parts.append(
+            f"{quotes} quote{'s' * (quotes != 1)} from {articles} article{'s' * (articles != 1)}"
+            ", each checked word for word against its source"
+        )
+    if pages > 1:
+        parts.append(f"page {page + 1} of {pages}")
+    return "-# " + " · ".join(parts) if parts else ""
+
+
+def answer_pages(answer: Answer, *, about: str | None = None) -> list[list[Block]]:
+    """The article blocks of each page: as many as fit Discord's text and component limits
+    beside the header, source buttons and controls (at least one page)."""
+    fixed_text = sum(len(t) for t in answer_header(answer, about=about)) + 200
+    pages: list[list[Block]] = [[]]
+    text = fixed_text
+    for block in answer_blocks(answer):
+        page = pages[-1]
+        if page and (
+            text + len(block.text) > LAYOUT_TEXT_BUDGET
+            or _component_count(answer, [*page, block], about) > LAYOUT_COMPONENTS
+        ):
+            pages.append([])
+            text = fixed_text
+        pages[-1].append(block)
+        text += len(block.text)
+    return pages
+
+
+def _component_count(answer: Answer, blocks: list[Block], about: str | None) -> int:
+    """Components of a page: container, texts, separators, blocks, button rows (worst case:
+    5 controls)."""
+    citations = sum(len(b.citations) for b in blocks)
+    count = 1 + len(answer_header(answer, about=about)) + 2 + 1  # container, texts, seps, footer
+    count += sum(3 if b.url else 1 for b in blocks)  # a section is itself, a text, a button
+    count += -(-citations // BUTTONS_PER_ROW) + citations  # source button rows
+    return count + 1 + 5  # control row
+
+
+def answer_layout(
+    answer: Answer,
+    answer_id: str,
+    page: int = 0,
+    *,
+    private: bool = False,
+    about: str | None = None,
+    shared_by: str | None = None,
+) -> tuple[discord.ui.LayoutView, int]:
+    """The answer as a layout message for page `page` (clamped): (view, number of pages).
+
+    `answer_id` is the recorded answer's id (`Newsdesk.record`) the buttons carry, so they
+    work after a restart; `private` adds "Share to channel"; `about` is a small line on top
+    (what a context-menu question was asked about); `shared_by` credits who shared it.
+    """
+    from bot import views  # the persistent buttons; views imports this module
+
+    pages = answer_pages(answer, about=about)
+    page = min(max(page, 0), len(pages) - 1)
+    blocks = pages[page]
+    layout = discord.ui.LayoutView(timeout=None)
+    box: discord.ui.Container[Any] = discord.ui.Container(accent_colour=ACCENT)
+    texts = answer_header(answer, about=about)
+    if shared_by:
+        texts.insert(0, f"-# Shared by {shared_by}")
+    for text in texts:
+        box.add_item(discord.ui.TextDisplay(text))
+    if blocks:
+        box.add_item(discord.ui.Separator())
+    for block in blocks:
+        if block.url:
+            button: Item[Any] = discord.ui.Button(
+                label="Read", style=discord.ButtonStyle.link, url=block.url
+            )
+            box.add_item(discord.ui.Section(discord.ui.TextDisplay(block.text), accessory=button))
+        else:
+            box.add_item(discord.ui.TextDisplay(block.text))
+    footer = answer_footer(answer, page, len(pages))
+    if footer:
+        box.add_item(discord.ui.TextDisplay(footer))
+    citations = [c for b in blocks for c in b.citations]
+    row: discord.ui.ActionRow[Any] = discord.ui.ActionRow()
+    for c in citations:
+        if len(row.children) == BUTTONS_PER_ROW:
+            box.add_item(row)
+            row = discord.ui.ActionRow()
+        row.add_item(views.SourceButton.for_citation(c))
+    if row.children:
+        box.add_item(row)
+    layout.add_item(box)
+    controls: discord.ui.ActionRow[Any] = discord.ui.ActionRow()
+    controls.add_item(views.FeedbackButton(answer_id, "up"))
+    controls.add_item(views.FeedbackButton(answer_id, "down"))
+    if len(pages) > 1:
+        controls.add_item(views.AnswerPageButton(answer_id, page - 1, "prev", page == 0))
+        controls.add_item(
+            views.AnswerPageButton(answer_id, page + 1, "next", page == len(pages) - 1)
+        )
+    if private:
+        controls.add_item(views.ShareButton(answer_id))
+    layout.add_item(controls)
+    return layout, len(pages)
+
+
+def layout_text(view: discord.ui.LayoutView) -> str:
+    """All text displays of a layout, in order (for logs and tests)."""
+    out: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, discord.ui.TextDisplay):
+            out.append(item.content)
+        for child in getattr(item, "children", []):
+            walk(child)
+
+    for item in view.children:
+        walk(item)
+    return "\n".join(out)
 
 
 def _escape_link_text(text: str) -> str:
@@ -133,11 +375,11 @@ def _best_cut(text: str, lo: int, hi: int, protected: Sequence[tuple[int, int]])
 
 def answer_messages(answer: Answer, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """The answer text and its numbered source list, as message contents."""
-    text = answer.text.strip()
+    text = escape_text(answer.text.strip())
     if answer.citations:
         lines = [source_line(c.n, c.article) for c in _unique_citations(answer.citations)]
         text = text + "\n\n**Sources**\n" + "\n".join(lines)
-    spans = protected_spans(text, (c.quote for c in answer.citations))
+    spans = protected_spans(text, (escape_text(c.quote) for c in answer.citations))
     return split_message(text, limit, spans) or ["I have no answer to that."]
 
 
@@ -277,8 +519,11 @@ def help_embed(bot_mention: str, max_question_chars: int) -> discord.Embed:
     embed.add_field(
         name="Ask",
         value=(
-            f"Mention me with a question ({bot_mention} what did Rutte say about Serbia?), "
-            "reply to one of my answers to follow up, or use `/ask question:`. "
+            f"Mention me with a question ({bot_mention} what did Rutte say about Serbia?): I "
+            'answer in a thread, where you can follow up without mentioning me ("and what '
+            'did he say about Kosovo?"). Reply to one of my answers to follow up anywhere. '
+            "`/ask question:` answers in place (`private: True`: only you see it, with a "
+            "button to share it). On any message: Apps → Ask newsdesk. "
             f"Questions can be up to {max_question_chars} characters."
         ),
         inline=False,
@@ -288,7 +533,8 @@ def help_embed(bot_mention: str, max_question_chars: int) -> discord.Embed:
         value=(
             "Press a source's button under an answer to see the passage and where it sits in "
             "the article (only you see it). `/source ref:` looks up a citation number from my "
-            "last answer here, an article id or title words; `/sources` lists the articles."
+            "last answer here, an article id or title words; `/sources` lists the articles. "
+            "👍 / 👎 under an answer tell the operator how it did."
         ),
         inline=False,
     )

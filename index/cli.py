@@ -1,4 +1,4 @@
-"""The core's commands: index, ask, sources, source, eval.
+"""The core's commands: index, ask, sources, source, eval, quotes, eval-quotes, feedback.
 
 Settings load here, when the program starts; errors of the core are mapped to messages and
 exit codes once, in `main`. Front ends add their own commands through `main(extra=...)` (the
@@ -123,6 +123,11 @@ def _parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.add_argument("--errors", action="store_true", help="list the labels missed or misattributed")
     s.set_defaults(func=cmd_eval_quotes)
+
+    s = sub.add_parser("feedback", help="what people thought of the answers (👍/👎, reasons)")
+    s.add_argument("--since", help="only feedback from this date on (YYYY-MM-DD)")
+    s.add_argument("--json", action="store_true", help="print counts and disliked answers as JSON")
+    s.set_defaults(func=cmd_feedback)
 
     if extra is not None:
         extra(sub)
@@ -369,6 +374,51 @@ def cmd_eval_quotes(args: argparse.Namespace, settings: Settings) -> int:
     if args.errors:
         for e in report.errors:
             print(json.dumps(e, ensure_ascii=False))
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """Counts of 👍/👎 and the disliked answers with their reasons (reads no index)."""
+    from datetime import date
+
+    from index.feedback import FeedbackStore
+
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since).isoformat()
+        except ValueError:
+            print(
+                f"newsdesk: --since wants a date like 2025-03-01, not {args.since!r}",
+                file=sys.stderr,
+            )
+            return 2
+    store = FeedbackStore(settings.core.index_dir / FeedbackStore.FILE)
+    votes = store.ratings(since)
+    up = sum(1 for v in votes if v.rating > 0)
+    counts = {
+        "answers": store.answers_count(since),
+        "rated": len({v.answer_id for v in votes}),
+        "up": up,
+        "down": len(votes) - up,
+    }
+    disliked = [v for v in votes if v.rating < 0]
+    if args.json:
+        out = {"since": since, "counts": counts, "disliked": [v.to_dict() for v in disliked]}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        f"{counts['answers']} answers, {counts['rated']} rated: {counts['up']} 👍, "
+        f"{counts['down']} 👎" + (f" (since {since})" if since else "")
+    )
+    for v in disliked:
+        print(f"\n👎 {v.created[:16]}  {v.question}")
+        if v.answer.get("rewritten"):
+            print(f"   answered as: {v.answer['rewritten']}")
+        print(f"   reason: {v.reason or '(none given)'}")
+        print(f"   model: {v.model or 'extractive'} · generation {v.generation or '?'}")
+        for line in str(v.answer.get("answer", "")).splitlines()[:3]:
+            print(f"   > {line[:160]}")
     return 0
 
 

@@ -97,6 +97,10 @@ class Answer:
     model: str | None = None
     # The answer scorer's probability that its best candidate answers (refusal below threshold).
     confidence: float | None = None
+    # A follow-up resolved against the conversation ("what did he say?" → "what did Rutte
+    # say?"): the question actually answered, or None when the question stood alone.
+    rewritten: str | None = None
+    speaker: str | None = None  # who the question asked about ("what did X say"), when it did
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +115,8 @@ class Answer:
             "usage": self.usage,
             "model": self.model,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "rewritten": self.rewritten,
+            "speaker": self.speaker,
         }
 
 

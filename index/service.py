@@ -8,10 +8,11 @@ block (CPU work); async front ends call them in a worker thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ import numpy as np
 from chromadb.errors import InternalError, NotFoundError
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from index import guard, scoring
+from index import conversation, guard, scoring
 from index.answerer import Answerer, ExtractiveAnswerer, Job, LLMModeAnswerer, rerank
 from index.candidates import Candidate
 from index.candidates import build as candidates_of
@@ -34,6 +35,7 @@ from index.errors import (
     StoreDamaged,
     StoreUnavailable,
 )
+from index.feedback import FeedbackStore
 from index.indexer import Indexer
 from index.lease import ReindexLease
 from index.lexical import fold, terms
@@ -261,10 +263,43 @@ class Newsdesk:
         *,
         offline: bool = False,
         on_token: Callable[[str], None] | None = None,
+        history: Sequence[Answer] = (),
     ) -> Answer:
-        """Answer `question` from the articles, quoting them."""
+        """Answer `question` from the articles, quoting them; a follow-up is first resolved
+        against `history`, the conversation's earlier answers, oldest first."""
         question = guard.clean(question)
-        return self._serving(lambda snap: self._ask(snap, question, offline, on_token))
+        rewritten = self.resolve_follow_up(question, history)
+        asked = rewritten or question
+        answer = self._serving(lambda snap: self._ask(snap, asked, offline, on_token))
+        answer.question, answer.rewritten = question, rewritten
+        answer.speaker = answer.speaker or conversation.speaker_of(asked)
+        return answer
+
+    def resolve_follow_up(self, question: str, history: Sequence[Answer]) -> str | None:
+        """The conversation hook: `question` rewritten to stand alone, or None."""
+        if not history:
+            return None
+
+        def speaks(name: str) -> bool:  # the quote index knows; the passages, if it is empty
+            found = self.snapshot.quotes.find_speakers(name)
+            if found:
+                return found[0][1] >= scoring.SPEAKER_MATCH
+            return conversation.quoted_in(name, self.retrieve(name, 5))
+
+        return conversation.resolve(question, history, speaks)
+
+    # -- feedback ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def feedback(self) -> FeedbackStore:
+        """Answers given and what people thought of them, in the index folder."""
+        return FeedbackStore(self.settings.core.index_dir / FeedbackStore.FILE)
+
+    def record(self, answer: Answer, *, conversation: str | None = None) -> str:
+        """Keep `answer` (for feedback, paging and follow-ups); returns its id."""
+        return self.feedback.record_answer(
+            answer, generation=self._snapshot.name, conversation=conversation
+        )
 
     def _ask(
         self,
@@ -294,6 +329,7 @@ class Newsdesk:
         timings["answer"] = (time.perf_counter() - t) * 1000
         answer.question = question
         answer.retrieved = job.passages
+        answer.speaker = job.speaker
         answer.timings_ms = {**timings, **answer.timings_ms}
         answer.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         if "dense" not in timings:  # the store did not answer: keyword search alone

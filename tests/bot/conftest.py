@@ -158,3 +158,48 @@ async def bots(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotRunner]:
     runner = BotRunner(fake, tmp_path / "unused-index")
     yield runner
     await runner.stop_all()
+
+
+IS_COMPONENTS_V2 = 1 << 15
+
+
+def text_of(body: dict[str, Any]) -> str:
+    """A message body's text: its content and every text display of a layout, in order."""
+    out = [body.get("content") or ""]
+
+    def walk(item: dict[str, Any]) -> None:
+        if item.get("type") == 10:
+            out.append(item["content"])
+        for child in item.get("components") or []:
+            walk(child)
+        if item.get("accessory"):
+            walk(item["accessory"])
+
+    for component in body.get("components") or []:
+        walk(component)
+    return "\n".join(t for t in out if t)
+
+
+def buttons_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button of a message body (in rows, containers and section accessories)."""
+    found: list[dict[str, Any]] = []
+
+    def walk(item: dict[str, Any]) -> None:
+        if item.get("type") == 2:
+            found.append(item)
+        for child in item.get("components") or []:
+            walk(child)
+        if item.get("accessory"):
+            walk(item["accessory"])
+
+    for component in body.get("components") or []:
+        walk(component)
+    return found
+
+
+def button_id(body: dict[str, Any], prefix: str) -> str:
+    """The custom_id of the first button whose custom_id starts with `prefix`."""
+    for b in buttons_of(body):
+        if (b.get("custom_id") or "").startswith(prefix):
+            return b["custom_id"]
+    raise LookupError(f"no button {prefix}… in {[b.get('custom_id') for b in buttons_of(body)]}")

@@ -6,7 +6,7 @@ import pytest
 
 from bot.app import create_bot, run, start_bot
 from index.errors import ConfigError
-from tests.bot.conftest import settings_for
+from tests.bot.conftest import settings_for, text_of
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.payloads import MANAGE_GUILD
 from tests.fakediscord.server import MESSAGE_CONTENT_INTENT
@@ -22,10 +22,11 @@ async def test_bot_logs_in_identifies_with_message_content_and_syncs_commands(fa
     assert fake.identify is not None
     assert fake.identify["intents"] & MESSAGE_CONTENT_INTENT
     synced = {c["name"]: c for c in fake.commands[fake.guild_id]}
-    assert set(synced) == {"ask", "source", "sources", "reindex", "help"}
+    assert set(synced) == {"ask", "source", "sources", "reindex", "help", "Ask newsdesk"}
+    assert synced["Ask newsdesk"]["type"] == 3  # a message command (Apps → Ask newsdesk)
     assert synced["reindex"]["default_member_permissions"] == str(MANAGE_GUILD)
     assert synced["ask"]["default_member_permissions"] is None
-    assert [o["name"] for o in synced["ask"]["options"]] == ["question"]
+    assert [o["name"] for o in synced["ask"]["options"]] == ["question", "private"]
     assert synced["source"]["options"][0]["autocomplete"] is True
     assert fake.unhandled == []
 
@@ -124,13 +125,13 @@ async def test_the_newsdesk_bot_command_runs_the_bot_from_the_environment(
     runner.start()
     try:
         await asyncio.wait_for(fake.ready.wait(), 30)
-        await fake.send_message(f"<@{fake.bot.id}> {QUESTION}")
-        post = await fake.wait_for_request("POST", rf"/channels/{fake.channel['id']}/messages")
+        question = await fake.send_message(f"<@{fake.bot.id}> {QUESTION}")
+        post = await fake.wait_for_request("POST", rf"/channels/{question['id']}/messages")
     finally:
         if created:
             asyncio.run_coroutine_threadsafe(created[0].close(), created[0].loop)
         await asyncio.to_thread(runner.join, 30)
 
-    assert "[1]" in post.json["content"]
+    assert "[1]" in text_of(post.json)  # in the thread started from the question
     assert fake.commands[fake.guild_id]
     assert exit_code == [0]

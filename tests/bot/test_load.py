@@ -52,7 +52,10 @@ async def test_fifty_questions_at_once_during_a_reindex_are_all_answered_and_the
 ):
     fake.heartbeat_interval_ms = HEARTBEAT_MS  # sent in HELLO when the bot connects
     bot = await bots.start(
-        changing_desk, cooldown_questions=QUESTIONS // READERS, cooldown_seconds=60
+        changing_desk,
+        cooldown_questions=QUESTIONS // READERS,
+        cooldown_seconds=60,
+        answer_in_thread=False,  # the scenario counts replies to each question
     )
     pool = demo_questions()
     questions = [pool[i % len(pool)] for i in range(QUESTIONS)]

@@ -153,3 +153,164 @@ def test_reindex_report_lists_skipped_files_and_stays_under_a_message():
     assert text.startswith("Reindex complete: 1 added\n**Skipped**\n- `file0.pdf`: unsupported")
     assert len(text) <= render.MAX_MESSAGE_CHARS
     assert text.endswith("(200 skipped in all)")
+
+
+# -- inert article text (a quote is data, never markdown) -------------------------------------
+
+HOSTILE = (
+    "Meet in [the town hall](https://evil.example/x) at noon. ``` Bring *stars* and "
+    "https://example.org/a_b along.\n# Not a heading\n> not a quote"
+)
+
+
+def test_plain_answer_messages_escape_markdown_and_keep_urls_from_unfurling():
+    answer = cited(f"“{HOSTILE}” [1]", [HOSTILE])
+
+    (message,) = render.answer_messages(answer)
+
+    assert "[the town hall](https://evil.example/x)" not in message
+    assert "\\[the town hall\\](<https://evil.example/x>)" in message
+    assert "```" not in message.replace("\\`", "")
+    assert "<https://example.org/a_b>" in message
+    assert "\n# Not" not in message and "\n> not" not in message
+    assert message.startswith("“Meet in") and "” [1]" in message  # the marker still reads [1]
+
+
+def test_escape_text_reads_as_the_same_characters():
+    escaped = render.escape_text(HOSTILE)
+
+    unescaped = re.sub(r"\\(.)", r"\1", escaped).replace("<https://", "https://")
+    assert unescaped.replace(">)", ")").replace("a_b> along", "a_b along") == HOSTILE
+
+
+# -- the answer layout --------------------------------------------------------------------
+
+
+def layout_components(view):
+    return view.to_components()
+
+
+def count_components(items):
+    total = 0
+    for item in items:
+        total += 1
+        total += count_components(item.get("components") or [])
+        if item.get("accessory"):
+            total += 1
+    return total
+
+
+def text_chars(items):
+    total = 0
+    for item in items:
+        if item.get("type") == 10:
+            total += len(item["content"])
+        total += text_chars(item.get("components") or [])
+    return total
+
+
+def many_articles(n_articles: int, quotes_each: int, quote_chars: int) -> Answer:
+    citations = []
+    for a in range(n_articles):
+        art = ArticleRef(
+            id=f"a{a}",
+            file=f"a{a}.txt",
+            title=f"Article {a} " + "t" * 150,
+            outlet="Outlet",
+            date="2025-01-02",
+            url=f"https://example.org/{a}",
+        )
+        for q in range(quotes_each):
+            quote = f"Quote {a}.{q} " + "word " * (quote_chars // 5)
+            citations.append(Citation(len(citations) + 1, art, quote.strip(), 0, len(quote)))
+    return Answer(
+        question="q",
+        text="",
+        refused=False,
+        mode="extractive",
+        citations=citations,
+        rewritten="What did Someone say about " + "things " * 50,
+        speaker="Someone",
+    )
+
+
+def test_every_answer_page_fits_discords_layout_limits():
+    import discord
+
+    from tests.fakediscord.limits import layout_problems
+
+    for answer in (
+        many_articles(1, 1, 50),
+        many_articles(12, 1, 300),
+        many_articles(2, 10, 700),  # many long quotes from one article
+        many_articles(25, 2, 100),
+    ):
+        _, pages = render.answer_layout(answer, "abc123")
+        shown = set()
+        for page in range(pages):
+            view, _ = render.answer_layout(answer, "abc123", page, private=True)
+            components = layout_components(view)
+            assert isinstance(view, discord.ui.LayoutView)
+            assert layout_problems(components) == []
+            assert count_components(components) <= render.LAYOUT_COMPONENTS
+            assert text_chars(components) <= render.LAYOUT_TEXT_CHARS
+            shown |= {
+                c.n for c in answer.citations if render.quote_block(c) in render.layout_text(view)
+            }
+        assert shown == {c.n for c in answer.citations}, "every quote on some page, whole"
+
+
+def test_the_layout_groups_quotes_by_article_and_links_each_article_once():
+    art2 = ArticleRef(id="b", file="b.txt", title="Other", outlet=None, date=None, url=None)
+    answer = cited("x", ["First.", "Second."])
+    answer.citations.append(Citation(3, art2, "Third.", 0, 6))
+    answer.speaker = "The mayor"
+
+    view, pages = render.answer_layout(answer, "abc123")
+    text = render.layout_text(view)
+    components = view.to_components()
+
+    assert pages == 1
+    assert text.count("**Port [strike] \\*ends\\***") == 1
+    assert "> “First.” [1]\n> “Second.” [2]" in text
+    assert "**Other**\n> “Third.” [3]" in text
+    assert "### What The mayor said" in text
+    assert "-# 3 quotes from 2 articles" in text
+    links = [b for b in _buttons(components) if b.get("style") == 5]
+    assert [b["url"] for b in links] == ["https://example.org/a1"]
+    ids = [b.get("custom_id", "") for b in _buttons(components)]
+    assert sum(i.startswith("nd:src:") for i in ids) == 3
+    assert "nd:fb:abc123:up" in ids and "nd:fb:abc123:down" in ids
+    assert not any(i.startswith(("nd:ap:", "nd:share:")) for i in ids)
+
+
+def test_a_rewritten_follow_up_is_shown_in_small_text_and_refusals_say_so():
+    answer = Answer(
+        question="and him?",
+        text="The articles I have do not quote [X](https://e.x) on that.",
+        refused=True,
+        mode="extractive",
+        rewritten="What did *X* say about y?",
+    )
+
+    text = render.layout_text(render.answer_layout(answer, "abc")[0])
+
+    assert text.startswith("-# Answering: What did \\*X\\* say about y?")
+    assert "\\[X\\](<https://e.x>)" in text
+    assert "###" not in text
+
+
+def test_thread_names_fit_discord():
+    assert render.thread_name("  What\ndid   Rutte say?  ") == "What did Rutte say?"
+    assert len(render.thread_name("word " * 100)) <= render.THREAD_NAME_CHARS
+
+
+def _buttons(items):
+    found = []
+    for item in items:
+        if item.get("type") == 2:
+            found.append(item)
+        found += _buttons(item.get("components") or [])
+        if item.get("accessory"):
+            found += _buttons([item["accessory"]])
+    return found

@@ -20,11 +20,20 @@ MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | (1 << 16)  # + read message history
 
+SEND_MESSAGES_IN_THREADS = 1 << 38
+CREATE_PUBLIC_THREADS = 1 << 35
+
 # Component and interaction type numbers
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
 AUTOCOMPLETE = 4
+MODAL_SUBMIT = 5
 BUTTON = 2
+TEXT_INPUT = 4
+LABEL = 18
+CHAT_INPUT_COMMAND = 1  # application command types
+MESSAGE_COMMAND = 3
+PUBLIC_THREAD = 11  # channel type
 
 
 def snowflake() -> int:
@@ -98,6 +107,47 @@ def text_channel(channel_id: int, guild_id: int, name: str, position: int = 0) -
     }
 
 
+def thread_channel(
+    thread_id: int,
+    guild_id: int,
+    parent_id: int,
+    name: str,
+    *,
+    owner_id: int,
+    auto_archive_duration: int = 4320,
+    member_user_id: int | None = None,
+) -> dict[str, Any]:
+    """A public thread (channel type 11), as Discord returns it and sends in THREAD_CREATE."""
+    data: dict[str, Any] = {
+        "id": str(thread_id),
+        "guild_id": str(guild_id),
+        "parent_id": str(parent_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "type": PUBLIC_THREAD,
+        "last_message_id": None,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": auto_archive_duration,
+            "archive_timestamp": now_iso(),
+            "locked": False,
+        },
+    }
+    if member_user_id is not None:  # the current user's thread member object
+        data["member"] = {
+            "id": str(thread_id),
+            "user_id": str(member_user_id),
+            "join_timestamp": now_iso(),
+            "flags": 0,
+        }
+    return data
+
+
 def guild(
     guild_id: int,
     name: str,
@@ -106,8 +156,9 @@ def guild(
     roles: list[dict[str, Any]],
     channels: list[dict[str, Any]],
     members: list[dict[str, Any]],
+    threads: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
-    """A full GUILD_CREATE payload."""
+    """A full GUILD_CREATE payload (`threads`: the active threads)."""
     return {
         "id": str(guild_id),
         "name": name,
@@ -118,7 +169,7 @@ def guild(
         "channels": channels,
         "members": members,
         "member_count": len(members),
-        "threads": [],
+        "threads": list(threads),
         "emojis": [],
         "stickers": [],
         "voice_states": [],

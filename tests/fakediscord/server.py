@@ -2,13 +2,20 @@
 
 One guild ("Newsroom") with one text channel and five people: the bot, `owner`, `member`,
 `moderator` (a role with Manage Server) and `role_admin` (in the `admin_role_id` role). The
-test injects messages and interactions (`send_message`, `run_command`, `click`,
-`autocomplete`) and asserts on every request the bot made (`requests`, `wait_for_request`,
+test injects messages and interactions (`send_message`, `run_command`, `run_message_command`,
+`click`, `submit_modal`, `autocomplete`) and asserts on every request the bot made (`requests`, `wait_for_request`,
 `Interaction.callbacks`) and on the bot's gateway heartbeats (`heartbeats`, at the
 `heartbeat_interval_ms` the fake asks for in HELLO). Routes live in one table
 (`FakeDiscord._routes`): add a line there to teach the fake an endpoint. Requests to unknown
 routes are answered 404 and kept in `unhandled`; messages over Discord's limits are answered 400
 and kept in `rejected`.
+
+Threads work as Discord documents them: "Start Thread from Message" (POST
+/channels/{id}/messages/{id}/threads) makes a public thread whose id is the message's, sends
+THREAD_CREATE, and the thread is then a channel messages can be posted in (`send_message(...,
+channel_id=thread id)`); active threads come back in GUILD_CREATE after a reconnect. Setting
+`thread_permission = False` answers thread creation with 403 Missing Permissions, and
+`typing_status` makes the typing endpoint fail with that HTTP status.
 """
 
 from __future__ import annotations
@@ -129,6 +136,9 @@ class FakeDiscord:
         self.heartbeat_acks = 0  # heartbeat ACKs sent back
         self.gateway_query: dict[str, str] = {}
         self.ready = asyncio.Event()  # set once GUILD_CREATE went out
+        self.threads: dict[int, dict[str, Any]] = {}  # thread channels, by id
+        self.thread_permission = True  # False: the bot may not create threads here
+        self.typing_status: int | None = None  # an HTTP status for typing to fail with
 
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -148,6 +158,11 @@ class FakeDiscord:
                     FakeDiscord._put_commands,
                 ),
                 ("POST", r"/channels/(?P<channel>\d+)/typing", FakeDiscord._typing),
+                (
+                    "POST",
+                    r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads",
+                    FakeDiscord._start_thread,
+                ),
                 ("POST", r"/channels/(?P<channel>\d+)/messages", FakeDiscord._create_message),
                 (
                     "PATCH",
@@ -216,9 +231,14 @@ class FakeDiscord:
         *,
         author: Person | None = None,
         reply_to: dict[str, Any] | None = None,
+        channel_id: int | None = None,
     ) -> dict[str, Any]:
-        """A person posts in the channel (MESSAGE_CREATE); `<@id>` mentions are resolved."""
+        """A person posts in the channel, or in thread `channel_id` (MESSAGE_CREATE); `<@id>`
+        mentions are resolved."""
         author = author or self.member
+        channel_id = int(channel_id or self.channel["id"])
+        if channel_id != int(self.channel["id"]) and channel_id not in self.threads:
+            raise LookupError(f"no channel or thread {channel_id}")
         mentioned = {int(m) for m in re.findall(r"<@!?(\d+)>", content)}
         mentions = [x.user for x in self.people if x.id in mentioned]
         role_mentions = re.findall(r"<@&(\d+)>", content)
@@ -230,7 +250,7 @@ class FakeDiscord:
                 "guild_id": str(self.guild_id),
             }
         data = p.message(
-            channel_id=int(self.channel["id"]),
+            channel_id=channel_id,
             guild_id=self.guild_id,
             author=author.user,
             member_data=author.member(),
@@ -241,8 +261,55 @@ class FakeDiscord:
         )
         data["mention_roles"] = role_mentions
         self.messages[int(data["id"])] = data
+        self._count_in_thread(data)
         await self.dispatch("MESSAGE_CREATE", data)
         return data
+
+    async def run_message_command(
+        self, name: str, target: dict[str, Any], *, user: Person | None = None
+    ) -> Interaction:
+        """A person picks Apps → `name` on message `target` (a message command, type 3)."""
+        command = self.synced_command(name, p.MESSAGE_COMMAND)
+        target = self.messages.get(int(target["id"]), target)
+        data = {
+            "id": command["id"],
+            "name": command["name"],
+            "type": p.MESSAGE_COMMAND,
+            "guild_id": str(self.guild_id),
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        return await self._interact(
+            p.APPLICATION_COMMAND, user, data, channel=self._channel_data(target["channel_id"])
+        )
+
+    async def submit_modal(
+        self, shown: Interaction, values: dict[str, str], *, user: Person | None = None
+    ) -> Interaction:
+        """The person fills in the modal the bot showed in answer to `shown` and submits it
+        (INTERACTION_CREATE type 5), echoing the modal's layout with the values filled in."""
+        modal = next((c["data"] for c in shown.callbacks() if c.get("type") == 9), None)
+        if modal is None:
+            raise LookupError("the bot showed no modal for that interaction")
+
+        def filled(item: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "type": item["type"],
+                "custom_id": item["custom_id"],
+                "value": values.get(item["custom_id"], ""),
+            }
+
+        components = []
+        for row in modal["components"]:
+            if row["type"] == p.LABEL:
+                components.append({"type": p.LABEL, "component": filled(row["component"])})
+            else:
+                components.append({"type": 1, "components": [filled(i) for i in row["components"]]})
+        data = {"custom_id": modal["custom_id"], "components": components}
+        channel = self._channel_data(shown.payload["channel_id"])
+        return await self._interact(
+            p.MODAL_SUBMIT, user, data, shown.payload.get("message"), channel=channel
+        )
 
     async def run_command(
         self, name: str, options: dict[str, Any] | None = None, *, user: Person | None = None
@@ -269,19 +336,20 @@ class FakeDiscord:
         """A person presses the button `custom_id` on `message` (INTERACTION_CREATE type 3)."""
         message = self.messages.get(int(message["id"]), message)
         data = {"custom_id": custom_id, "component_type": p.BUTTON}
-        return await self._interact(p.MESSAGE_COMPONENT, user, data, message)
+        channel = self._channel_data(message["channel_id"])
+        return await self._interact(p.MESSAGE_COMPONENT, user, data, message, channel=channel)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway event to the connected bot."""
         await self.ready.wait()
         await self._send_event(event, data)
 
-    def synced_command(self, name: str) -> dict[str, Any]:
+    def synced_command(self, name: str, kind: int = p.CHAT_INPUT_COMMAND) -> dict[str, Any]:
         for commands in self.commands.values():
             for command in commands:
-                if command["name"] == name:
+                if command["name"] == name and command.get("type", 1) == kind:
                     return command
-        raise LookupError(f"the bot did not sync a command named {name!r}")
+        raise LookupError(f"the bot did not sync a command named {name!r} of type {kind}")
 
     def requests_to(self, method: str, path_pattern: str) -> list[Request]:
         """Recorded requests whose path fully matches `path_pattern`."""
@@ -320,13 +388,14 @@ class FakeDiscord:
 
         return await self.wait_for(check, seconds)
 
-    def channel_messages(self) -> list[dict[str, Any]]:
-        """Messages the bot posted in the channel, oldest first."""
+    def channel_messages(self, channel_id: int | None = None) -> list[dict[str, Any]]:
+        """Messages the bot posted in the channel (or in thread `channel_id`), oldest first."""
+        channel = str(channel_id or self.channel["id"])
         return [
             m
             for m in self.messages.values()
             if m["author"]["id"] == self.bot.user["id"]
-            and m["channel_id"] == self.channel["id"]
+            and m["channel_id"] == channel
             and int(m["id"]) not in self.message_tokens
         ]
 
@@ -389,6 +458,7 @@ class FakeDiscord:
                 roles=[everyone, admin, moderators, bot_role],
                 channels=[self.channel],
                 members=[x.member() for x in self.people],
+                threads=list(self.threads.values()),
             ),
         )
         self.ready.set()
@@ -484,6 +554,7 @@ class FakeDiscord:
                     "version": str(p.snowflake()),
                     "type": 1,
                     "options": [],
+                    "description": "",  # Discord sends "" for message and user commands
                     **sent,
                     # Discord answers with the permission bits as a string
                     "default_member_permissions": None if perms is None else str(perms),
@@ -494,13 +565,49 @@ class FakeDiscord:
         return json_response(synced)
 
     async def _typing(self, _: web.Request, __: Request, ___: Any) -> web.Response:
+        if self.typing_status is not None:
+            return error(self.typing_status, "typing failed", 0)
         return no_content()
+
+    async def _start_thread(self, _: web.Request, rec: Request, m: re.Match[str]) -> web.Response:
+        """Start Thread from Message: a public thread with the message's id."""
+        body = rec.json or {}
+        channel_id, message_id = int(m["channel"]), int(m["message"])
+        message = self.messages.get(message_id)
+        if message is None or int(message["channel_id"]) != channel_id:
+            return error(404, "Unknown Message", 10008)
+        if channel_id != int(self.channel["id"]):
+            return error(400, "Cannot start a thread in a thread", 50024)
+        if not self.thread_permission:
+            return error(403, "Missing Permissions", 50013)
+        if message_id in self.threads:
+            return error(400, "A thread has already been created for this message", 160004)
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= limits.THREAD_NAME:
+            return error(400, "Invalid Form Body: name", 50035)
+        thread = p.thread_channel(
+            message_id,
+            self.guild_id,
+            channel_id,
+            name,
+            owner_id=self.bot.id,
+            auto_archive_duration=int(body.get("auto_archive_duration") or 4320),
+            member_user_id=self.bot.id,
+        )
+        self.threads[message_id] = thread
+        message["thread"] = thread
+        await self._send_event("THREAD_CREATE", {**thread, "newly_created": True})
+        return json_response(thread)
 
     async def _create_message(self, _: web.Request, rec: Request, m: re.Match[str]) -> web.Response:
         body = rec.json or {}
         ref = body.get("message_reference")
         referenced = self.messages.get(int(ref["message_id"])) if ref else None
-        data = self._bot_message(int(m["channel"]), body, reference=ref, referenced=referenced)
+        channel_id = int(m["channel"])
+        if channel_id != int(self.channel["id"]) and channel_id not in self.threads:
+            return error(404, "Unknown Channel", 10003)
+        data = self._bot_message(channel_id, body, reference=ref, referenced=referenced)
+        self._count_in_thread(data)
         await self._send_event("MESSAGE_CREATE", data)  # Discord echoes the bot's own messages
         return json_response(data)
 
@@ -525,7 +632,7 @@ class FakeDiscord:
         message_id = self.originals.get(token)
         if kind in (4, 5):  # a message (5: "thinking" until a followup or edit replaces it)
             flags = int(data.get("flags", 0)) | (LOADING if kind == 5 else 0)
-            msg = self._bot_message(int(self.channel["id"]), data, token=token, flags=flags)
+            msg = self._bot_message(self._channel_of(token), data, token=token, flags=flags)
             self.originals[token] = message_id = int(msg["id"])
             resource["message"] = msg
         elif kind == 7:  # update the message the component was on
@@ -536,6 +643,8 @@ class FakeDiscord:
                 message_id = int(source["id"])
         elif kind == 8:  # autocomplete choices
             return no_content()
+        elif kind == 9:  # a modal: the client shows it; the submit is a new interaction
+            resource["type"] = 9
         return json_response(
             {
                 "interaction": {
@@ -559,7 +668,7 @@ class FakeDiscord:
             return json_response(original)
         body = rec.json or {}
         flags = int(body.get("flags", 0))
-        data = self._bot_message(int(self.channel["id"]), body, token=token, flags=flags)
+        data = self._bot_message(self._channel_of(token), body, token=token, flags=flags)
         return json_response(data)
 
     async def _edit_webhook_message(
@@ -604,11 +713,30 @@ class FakeDiscord:
         self.messages[int(data["id"])] = data
         return data
 
+    def _count_in_thread(self, message: dict[str, Any]) -> None:
+        thread = self.threads.get(int(message["channel_id"]))
+        if thread is not None:
+            thread["message_count"] += 1
+            thread["total_message_sent"] += 1
+            thread["last_message_id"] = message["id"]
+
+    def _channel_data(self, channel_id: str | int) -> dict[str, Any]:
+        return self.threads.get(int(channel_id), self.channel)
+
+    def _channel_of(self, token: str) -> int:
+        """The channel an interaction happened in (its responses go there)."""
+        for r in reversed(self.interactions):
+            if r["token"] == token:
+                return int(r["channel_id"])
+        return int(self.channel["id"])
+
     @staticmethod
     def _apply_edit(data: dict[str, Any], body: dict[str, Any]) -> None:
         for key in ("content", "embeds", "components"):
             if key in body:
                 data[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if body.get("flags") is not None:  # IS_COMPONENTS_V2 can be set on an edit, not unset
+            data["flags"] = int(data["flags"]) | int(body["flags"])
         data["edited_timestamp"] = p.now_iso()
 
     def _webhook_message(self, token: str, ref: str) -> dict[str, Any] | None:
@@ -641,13 +769,15 @@ class FakeDiscord:
         user: Person | None,
         data: dict[str, Any],
         message: dict[str, Any] | None = None,
+        *,
+        channel: dict[str, Any] | None = None,
     ) -> Interaction:
         user = user or self.member
         payload = p.interaction(
             kind=kind,
             application_id=self.application_id,
             guild_id=self.guild_id,
-            channel=self.channel,
+            channel=channel or self.channel,
             member_data=user.member(with_permissions=True),
             data=data,
             message_data=message,
@@ -670,6 +800,8 @@ def _body_problems(method: str, path: str, body: Any) -> list[str]:
         data = body.get("data") or {}
         if body.get("type") == 8:
             return limits.choices_problems(data)
+        if body.get("type") == 9:
+            return limits.modal_problems(data)
         return limits.message_problems(data)
     return []
 

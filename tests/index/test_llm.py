@@ -450,9 +450,7 @@ def test_from_settings_passes_retries_context_and_connect_timeout(
     core = settings.core.model_copy(
         update={"llm_max_retries": 3, "llm_context_tokens": 2048, "llm_connect_timeout": 1.5}
     )
-    answerer = LLMAnswerer.from_settings(
-        Settings(core, settings.openai, settings.chroma, settings.discord)
-    )
+    answerer = LLMAnswerer.from_settings(Settings(core, settings.openai, settings.chroma))
     assert answerer is not None
     assert answerer.client.max_retries == 3
     assert answerer.context_tokens == 2048

@@ -6,7 +6,7 @@ import pytest
 
 from bot import render
 from index.errors import SourceNotFound
-from tests.bot.conftest import QUESTION
+from tests.bot.conftest import QUESTION, buttons_of
 
 pytestmark = pytest.mark.slow
 
@@ -14,7 +14,8 @@ EPHEMERAL = 64
 
 
 def buttons(message):
-    return [c for row in message["components"] for c in row["components"]]
+    """A message's buttons that have a custom_id (an answer's source buttons come first)."""
+    return [b for b in buttons_of(message) if b.get("custom_id")]
 
 
 async def ask_in_channel(fake):
