@@ -113,10 +113,10 @@ def test_the_desk_answers_a_follow_up_about_the_same_speaker(demo_desk):
     other = demo_desk.ask("what about Vucic?", history=[first])
     fresh = demo_desk.ask("What did Rutte say about Dodik?", history=[])
 
-    assert first.speaker == "Rutte" and first.rewritten is None
+    assert first.speaker == "Mark Rutte" and first.rewritten is None  # the quote index's name
     assert follow.question == "and what did he say about the verdict?"
-    assert follow.rewritten == "What did Rutte say about the verdict?"
-    assert follow.speaker == "Rutte"
+    assert follow.rewritten == "What did Mark Rutte say about the verdict?"
+    assert follow.speaker == "Mark Rutte"
     assert other.rewritten == "What did Vucic say about Dodik?"  # the articles quote Vucic
     assert other.to_dict()["rewritten"] == other.rewritten
     assert fresh.to_dict()["rewritten"] is None
