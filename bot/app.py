@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.admin", "bot.cogs.help")
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.sources",
+    "bot.cogs.admin",
+    "bot.cogs.help",
+    "bot.cogs.feeds",
+    "bot.cogs.add",
+)
 REMEMBERED_ANSWERS = 500  # answers kept for follow-ups and `/source <number>`
 DISCORD_GATEWAY = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
 

@@ -87,7 +87,7 @@ class Item:
 @dataclass
 class FeedResult:
     url: str
-    status: Literal["ok", "not modified", "failed", "waiting"]
+    status: Literal["ok", "not modified", "failed", "malformed", "waiting"]
     reason: str | None = None
     entries: int = 0
 
@@ -111,7 +111,7 @@ class IntakeReport:
     @property
     def failed(self) -> bool:
         return any(i.status == "failed" for i in self.items) or any(
-            f.status == "failed" for f in self.feeds
+            f.status in ("failed", "malformed") for f in self.feeds
         )
 
     def lines(self) -> list[str]:
@@ -249,6 +249,8 @@ class Intake:
                 except FetchError as exc:
                     report.items.append(Item(url, "failed", str(exc)))
             self._fetch_all(jobs, state, known, report, progress=progress, feed=None)
+            order = {u.strip(): n for n, u in reversed(list(enumerate(urls)))}
+            report.items.sort(key=lambda i: order.get(i.source, len(order)))  # as asked
             self._finish(state, report, progress)
             return report
 
@@ -379,14 +381,20 @@ class Intake:
             response.body,
             response_headers={"content-location": response.url, "content-type": kind},
         )
-        if parsed.bozo and not parsed.entries:
-            why = parsed.get("bozo_exception") or "unreadable"
-            report.feeds.append(FeedResult(feed_url, "failed", f"malformed feed ({why})"))
-            return retry
+        problem = None
+        if parsed.bozo and not isinstance(
+            parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride
+        ):
+            problem = f"malformed feed ({parsed.get('bozo_exception') or 'unreadable'})"
+            if not parsed.entries:
+                report.feeds.append(FeedResult(feed_url, "failed", problem))
+                return retry
         links = list(retry)
         for n, entry in enumerate(parsed.entries, start=1):
             link = (entry.get("link") or "").strip()
             title = " ".join(str(entry.get("title") or f"item {n}").split())
+            if link and link == entry.get("id") and not link.startswith(("http:", "https:")):
+                link = ""  # feedparser offers an Atom entry's id as its link when it has none
             if not link:
                 report.items.append(Item(f"{feed_url} item {title!r}", "failed", "no link"))
                 continue
@@ -396,7 +404,11 @@ class Intake:
             if unchanged and (self.articles_dir / str(page and page.get("file"))).exists():
                 continue  # added before and not marked updated since
             links.append((link, stamp))
-        report.feeds.append(FeedResult(feed_url, "ok", entries=len(parsed.entries)))
+        if problem:  # what the lenient parser recovered is used, and the feed reported
+            n = len(parsed.entries)
+            report.feeds.append(FeedResult(feed_url, "malformed", f"{problem}; read {n} items"))
+        else:
+            report.feeds.append(FeedResult(feed_url, "ok", entries=len(parsed.entries)))
         record.update(etag=response.etag, last_modified=response.last_modified)
         return links  # repeated links are fetched once (`_fetch_all`)
 

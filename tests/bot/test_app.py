@@ -22,8 +22,9 @@ async def test_bot_logs_in_identifies_with_message_content_and_syncs_commands(fa
     assert fake.identify is not None
     assert fake.identify["intents"] & MESSAGE_CONTENT_INTENT
     synced = {c["name"]: c for c in fake.commands[fake.guild_id]}
-    assert set(synced) == {"ask", "source", "sources", "reindex", "help"}
+    assert set(synced) == {"ask", "source", "sources", "reindex", "help", "add"}
     assert synced["reindex"]["default_member_permissions"] == str(MANAGE_GUILD)
+    assert synced["add"]["default_member_permissions"] == str(MANAGE_GUILD)
     assert synced["ask"]["default_member_permissions"] is None
     assert [o["name"] for o in synced["ask"]["options"]] == ["question"]
     assert synced["source"]["options"][0]["autocomplete"] is True
