@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot import render
 from bot.access import NotAdmin, Refusal, is_admin
 from bot.app import NewsdeskBot
-from bot.cogs.feeds import shared_intake
+from bot.intake import shared_intake
 from index.errors import NewsdeskError
 from index.feeds import UPLOAD_SUFFIXES, IntakeReport, Item
 

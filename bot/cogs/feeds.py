@@ -5,27 +5,16 @@ indexed article to DISCORD_FEED_CHANNEL_ID when it is set."""
 from __future__ import annotations
 
 import logging
-import weakref
-from typing import Any
 
 import discord
 from discord.ext import commands, tasks
 
 from bot import render
 from bot.app import NewsdeskBot
-from index.feeds import Intake, IntakeBusy, IntakeReport
+from bot.intake import close_intake, shared_intake
+from index.feeds import IntakeBusy, IntakeReport
 
 log = logging.getLogger(__name__)
-
-_intakes: weakref.WeakKeyDictionary[Any, Intake] = weakref.WeakKeyDictionary()
-
-
-def shared_intake(bot: NewsdeskBot) -> Intake:
-    """The bot's one `Intake` (over its desk), shared by `/add` and the feed polling."""
-    intake = _intakes.get(bot)
-    if intake is None:
-        intake = _intakes[bot] = Intake(bot.desk)
-    return intake
 
 
 def announcement_lines(report: IntakeReport) -> list[str]:
@@ -62,8 +51,7 @@ class Feeds(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.poll.cancel()
-        _intakes.pop(self.bot, None)
-        self.intake.close()
+        close_intake(self.bot)
 
     @tasks.loop(minutes=30)
     async def poll(self) -> None:

@@ -14,6 +14,7 @@ The article texts here are made up for the tests.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import threading
@@ -75,10 +76,9 @@ class NewsSite:
                 site._answer(self)
 
             def handle(self) -> None:
-                try:
+                # the client gave up (a size cap or a timeout): that is what was tested
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     super().handle()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a size cap or a timeout): that is what was tested
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -277,8 +277,8 @@ LIGHTHOUSE = Story(
     (
         "A group of forty volunteers has finished restoring the lighthouse on Skarvik point, "
         "which had stood dark since the coastguard automated the station in 1987.",
-        'Project leader Ingrid Holm said the lamp would be lit again on midsummer night. "It '
-        'belongs to everyone who grew up watching it turn," she said.',
+        "Project leader Ingrid Holm said the lamp would be lit again on midsummer night. "
+        '"The lighthouse belongs to everyone who grew up watching it turn," she said.',
         "The restoration was paid for by a local heritage trust and took three summers.",
     ),
     author="Jon Arvidsson",
