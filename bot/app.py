@@ -37,6 +37,8 @@ EXTENSIONS = (
     "bot.cogs.admin",
     "bot.cogs.help",
     "bot.cogs.quotes",
+    "bot.cogs.feeds",
+    "bot.cogs.add",
 )
 REMEMBERED_ANSWERS = 500  # answers kept for follow-ups and `/source <number>`
 DISCORD_GATEWAY = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY

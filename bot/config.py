@@ -23,6 +23,10 @@ def _split_ids(value: Any) -> Any:
     return value
 
 
+def _empty_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class DiscordSettings(BaseSettings):
     """`DISCORD_*`: the bot."""
 
@@ -47,10 +51,12 @@ class DiscordSettings(BaseSettings):
         default=1.0, ge=0
     )  # one fresh /source suggestion this often
     answer_in_thread: bool = True  # answer a channel mention in a thread started from it
+    feed_channel_id: int | None = None  # gets a line per article the feeds add
 
     _split = field_validator("guild_ids", "admin_user_ids", "admin_role_ids", mode="before")(
         _split_ids
     )
+    _feed_channel = field_validator("feed_channel_id", mode="before")(_empty_is_none)
 
 
 @dataclass(frozen=True)

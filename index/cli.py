@@ -129,6 +129,8 @@ def _parser(extra: AddCommands | None = None) -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print counts and disliked answers as JSON")
     s.set_defaults(func=cmd_feedback)
 
+    _add_intake_commands(sub)
+
     if extra is not None:
         extra(sub)
     return p
@@ -420,6 +422,64 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
         for line in str(v.answer.get("answer", "")).splitlines()[:3]:
             print(f"   > {line[:160]}")
     return 0
+
+
+def _add_intake_commands(sub: Any) -> None:
+    s = sub.add_parser("add", help="fetch web pages (or local files) as articles, then index")
+    s.add_argument("urls", nargs="+", metavar="URL", help="http(s) links, or .txt/.md/.html files")
+    s.add_argument("--articles", help="articles directory (default: NEWSDESK_ARTICLES_DIR)")
+    s.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("feeds", help="RSS/Atom feeds (NEWSDESK_FEEDS)")
+    feeds = s.add_subparsers(dest="feeds_command", required=True)
+    s = feeds.add_parser("pull", help="fetch each feed once, add the new items, then index")
+    s.add_argument("--articles", help="articles directory (default: NEWSDESK_ARTICLES_DIR)")
+    s.set_defaults(func=cmd_feeds_pull)
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from index.feeds import Intake, IntakeReport
+
+    desk = _open(settings, build_if_empty=False)
+    intake = Intake(desk)
+    report = IntakeReport()
+    try:
+        links = [u for u in args.urls if not Path(u).is_file()]
+        if links:
+            report = intake.add_urls(links)
+        for name in (u for u in args.urls if Path(u).is_file()):
+            path = Path(name)
+            part = intake.add_file(path.name, path.read_bytes())
+            report.items += part.items
+            report.reindex = part.reindex or report.reindex
+    finally:
+        intake.close()
+    _print_intake(report)
+    return 1 if report.failed else 0
+
+
+def cmd_feeds_pull(args: argparse.Namespace, settings: Settings) -> int:
+    from index.feeds import Intake
+
+    if not settings.core.feeds:
+        print(
+            "newsdesk: no feeds: set NEWSDESK_FEEDS to comma-separated RSS/Atom URLs",
+            file=sys.stderr,
+        )
+        return 2
+    desk = _open(settings, build_if_empty=False)
+    intake = Intake(desk)
+    try:
+        report = intake.pull(wait=True)
+    finally:
+        intake.close()
+    _print_intake(report)
+    return 1 if report.failed else 0
+
+
+def _print_intake(report: Any) -> None:
+    for line in report.lines():
+        print(line)
 
 
 # -- rendering for people ------------------------------------------------------------------

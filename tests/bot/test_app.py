@@ -22,9 +22,19 @@ async def test_bot_logs_in_identifies_with_message_content_and_syncs_commands(fa
     assert fake.identify is not None
     assert fake.identify["intents"] & MESSAGE_CONTENT_INTENT
     synced = {c["name"]: c for c in fake.commands[fake.guild_id]}
-    assert set(synced) == {"ask", "source", "sources", "reindex", "help", "Ask newsdesk"}
+    assert set(synced) == {
+        "ask",
+        "source",
+        "sources",
+        "reindex",
+        "help",
+        "quotes",
+        "add",
+        "Ask newsdesk",
+    }
     assert synced["Ask newsdesk"]["type"] == 3  # a message command (Apps → Ask newsdesk)
     assert synced["reindex"]["default_member_permissions"] == str(MANAGE_GUILD)
+    assert synced["add"]["default_member_permissions"] == str(MANAGE_GUILD)
     assert synced["ask"]["default_member_permissions"] is None
     assert [o["name"] for o in synced["ask"]["options"]] == ["question", "private"]
     assert synced["source"]["options"][0]["autocomplete"] is True

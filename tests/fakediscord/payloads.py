@@ -268,3 +268,19 @@ def interaction(
     if message_data is not None:
         payload["message"] = message_data
     return payload
+
+
+def attachment(
+    attachment_id: int, filename: str, url: str, size: int, content_type: str | None = None
+) -> dict[str, Any]:
+    """A file attached to a message or a command option (the bot downloads it from `url`)."""
+    data: dict[str, Any] = {
+        "id": str(attachment_id),
+        "filename": filename,
+        "size": size,
+        "url": url,
+        "proxy_url": url,
+    }
+    if content_type:
+        data["content_type"] = content_type
+    return data

@@ -312,13 +312,20 @@ class FakeDiscord:
         )
 
     async def run_command(
-        self, name: str, options: dict[str, Any] | None = None, *, user: Person | None = None
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user: Person | None = None,
+        resolved: dict[str, Any] | None = None,
     ) -> Interaction:
-        """A person runs a synced slash command (INTERACTION_CREATE type 2)."""
+        """A person runs a synced slash command (INTERACTION_CREATE type 2). `resolved`: the
+        objects options refer to by id, e.g. {"attachments": {id: p.attachment(...)}}."""
         command = self.synced_command(name)
-        return await self._interact(
-            p.APPLICATION_COMMAND, user, self._command_data(command, options or {})
-        )
+        data = self._command_data(command, options or {})
+        if resolved is not None:
+            data["resolved"] = resolved
+        return await self._interact(p.APPLICATION_COMMAND, user, data)
 
     async def autocomplete(
         self, name: str, options: dict[str, Any], focused: str, *, user: Person | None = None
