@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from index import present
-from index.models import Answer, Mode, Passage
+from index.models import Answer, Citation, Mode, Passage
 from index.question import Question
 from index.scoring import Scored
 
@@ -101,6 +101,7 @@ class LLMModeAnswerer:
                 job.article_text,
                 on_token=job.on_token,
                 refusal=refusal,
+                judge=lambda citations: relevance_gap(job, citations),
             )
         except LLMError as exc:
             log.warning("LLM answer failed, answering offline: %s", exc)
@@ -110,6 +111,30 @@ class LLMModeAnswerer:
         if job.scored:
             answer.confidence = job.scored[0].probability
         return answer
+
+
+def relevance_gap(job: Job, citations: Sequence[Citation]) -> str | None:
+    """Why `citations` do not answer `job` (None when they do): the best scored candidate
+    they cover must reach what the extractive answer itself would need to show it."""
+    if not job.scored:
+        return None
+    need = max(job.threshold, job.second_ratio * job.scored[0].probability)
+    got = max(
+        (
+            s.probability
+            for s in job.scored
+            if any(
+                c.article.id == s.candidate.article.id
+                and c.start < s.candidate.end
+                and s.candidate.start < c.end
+                for c in citations
+            )
+        ),
+        default=0.0,
+    )
+    if got >= need:
+        return None
+    return f"the LLM's verified quotes do not answer the question (relevance {got:.2f}, needs {need:.2f})"
 
 
 def select(

@@ -28,15 +28,16 @@ import openai
 
 import prompts
 from index.errors import NewsdeskError
-from index.extract import MIN_SCORE, SECOND_QUOTE_RATIO, Extractor
 from index.models import Answer, Citation, Passage
-from index.question import analyze
 from index.verify import Verified, fold, verify_answer
 
 if TYPE_CHECKING:
     from index.config import Settings
 
 log = logging.getLogger(__name__)
+
+# Given the verified citations, why they do not answer the question (None: they do).
+Judge = Callable[[Sequence[Citation]], str | None]
 
 DEFAULT_MAX_RETRIES = 1  # the openai client's own retries (429, 5xx, connection errors)
 DEFAULT_CONTEXT_TOKENS = 8192
@@ -136,9 +137,11 @@ class LLMAnswerer:
         on_token: Callable[[str], None] | None = None,
         *,
         refusal: str | None = None,
+        judge: Judge | None = None,
     ) -> Answer:
         """Write, verify and return an answer (mode "llm"); raises `LLMError` on any failure,
-        `LLMFallback` when the verified remainder does not answer.
+        `LLMFallback` when the verified remainder does not answer (nothing verified, or what
+        is left fails `judge`, which gives the reason when the kept citations do not answer).
 
         `on_token` receives the model's raw, unverified text as it streams: for progress only,
         never to be shown as the answer. `refusal` overrides the refusal wording (e.g. the
@@ -148,7 +151,9 @@ class LLMAnswerer:
         if not passages:
             return self._refusal(question, text=refusal_text, notes=["no passages to answer from"])
         try:
-            answer = self._answer(question, passages, article_text, on_token, refusal_text)
+            answer = self._answer(
+                question, passages, article_text, on_token, refusal_text, judge=judge
+            )
         except LLMError as exc:
             self._count(fell_back=True, why=str(exc))
             raise
@@ -174,6 +179,8 @@ class LLMAnswerer:
         article_text: Callable[[str], str],
         on_token: Callable[[str], None] | None,
         refusal_text: str,
+        *,
+        judge: Judge | None = None,
     ) -> Answer:
         texts: dict[str, str] = {}
 
@@ -208,7 +215,7 @@ class LLMAnswerer:
             len(checked.citations),
             len(notes),
         )
-        _check_answers(question, passages, text_of, checked)
+        _check_answers(checked, judge)
         return Answer(
             question=question,
             text=checked.text,
@@ -335,33 +342,16 @@ def _delta_text(choice: Any) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _check_answers(
-    question: str, passages: Sequence[Passage], text_of: Callable[[str], str], checked: Verified
-) -> None:
+def _check_answers(checked: Verified, judge: Judge | None) -> None:
     """Raise `LLMFallback` unless the verified remainder answers: at least one substantive
-    verified quote, ranked by the offline mode's relevance score within reach of the best
-    quote the offline mode would show (same threshold and ratio it uses itself)."""
+    verified quote, and, when the caller can judge relevance, citations that answer."""
     if not checked.citations:
         telling = [n for n in checked.notes if n.startswith("removed “")] or checked.notes
         first = f": {telling[0]}" if telling else ""
         raise LLMFallback(f"nothing in the LLM's answer survived verification{first}")
-    candidates = Extractor(1).quotes(analyze(question), passages, text_of)
-    if not candidates:
-        return
-    need = max(MIN_SCORE, SECOND_QUOTE_RATIO * candidates[0].score)
-    got = max((c.score for c in candidates if _covers(c, checked.citations)), default=0.0)
-    if got < need:
-        raise LLMFallback(
-            f"the LLM's verified quotes do not answer the question (relevance {got:.2f}, "
-            f"needs {need:.2f})"
-        )
-
-
-def _covers(candidate: Any, citations: Sequence[Citation]) -> bool:
-    return any(
-        c.article.id == candidate.article.id and c.start < candidate.end and candidate.start < c.end
-        for c in citations
-    )
+    reason = judge(checked.citations) if judge is not None else None
+    if reason:
+        raise LLMFallback(reason)
 
 
 def fit_passages(
