@@ -102,7 +102,7 @@ async def test_the_newsdesk_bot_command_runs_the_bot_from_the_environment(
     import threading
 
     import bot.app as app
-    from index import cli
+    from bot import cli
     from index.service import Newsdesk
     from tests.bot.conftest import QUESTION, DeskProxy
 
