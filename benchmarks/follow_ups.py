@@ -37,13 +37,13 @@ def _found(answer: Answer, evidence: list[str]) -> float:
     return sum(e in shown for e in evidence) / len(evidence) if evidence else 0.0
 
 
-def run(questions_file: Path, corpus: Path) -> dict[str, Any]:
+def run(questions_file: Path, corpus: Path, limit: int | None = None) -> dict[str, Any]:
     from index.embedding import local_embedder
     from index.service import Newsdesk
     from tests.conftest import make_settings
 
     cases = [json.loads(line) for line in questions_file.read_text().splitlines() if line.strip()]
-    cases = [c for c in cases if c.get("answerable") and speaker_of(c["question"])]
+    cases = [c for c in cases if c.get("answerable") and speaker_of(c["question"])][:limit]
     wanted = {i for c in cases for i in c.get("source_ids", [])}
     work = Path(tempfile.mkdtemp(prefix="followups-"))
     articles = work / "articles"
@@ -72,6 +72,7 @@ def run(questions_file: Path, corpus: Path) -> dict[str, Any]:
         pronoun = desk.ask(f"and what did he say about {topic}?", offline=True, history=[context])
         ellipsis = desk.ask(f"what about {topic}?", offline=True, history=[context])
         changed = desk.ask(other, offline=True, history=[context]) if other else None
+        print(f"{i + 1}/{len(cases)}", file=sys.stderr, flush=True)
         rows.append(
             {
                 "question": q,
@@ -106,9 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--questions", type=Path, default=SHARED / "eval" / "dev-news.jsonl")
     p.add_argument("--corpus", type=Path, default=SHARED / "corpus" / "news-2k.jsonl")
+    p.add_argument("--limit", type=int, help="only the first N speaker questions")
     p.add_argument("--json", action="store_true", help="print every conversation too")
     args = p.parse_args(argv)
-    result = run(args.questions, args.corpus)
+    result = run(args.questions, args.corpus, args.limit)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
