@@ -106,9 +106,10 @@ class Ask(commands.Cog):
             resolved = ref.resolved
             previous = self.bot.answers.get(ref.message_id)
             answer_id = self.bot.answer_ids.get(ref.message_id)
-            if isinstance(resolved, discord.Message) and resolved.author.id == me.id:
+            to_me = isinstance(resolved, discord.Message) and resolved.author.id == me.id
+            if to_me and isinstance(resolved, discord.Message):
                 answer_id = answer_id or answer_id_in(resolved)
-            if previous is not None or answer_id is not None:
+            if previous is not None or answer_id is not None or to_me:
                 return text, Conversation(reply_key(ref.message_id), answer_id)
         if isinstance(channel, discord.Thread) and channel.owner_id == me.id:
             return text, Conversation(thread_key(channel.id))  # a follow-up, no mention needed
