@@ -29,6 +29,7 @@ from index.articles import SUPPORTED, ArticleError, build_article, read_dir
 from index.errors import NewsdeskError, ReindexInProgress
 from index.fetch import (
     FEED_ACCEPT,
+    FEED_TYPES,
     Extracted,
     Fetcher,
     FetchError,
@@ -283,7 +284,8 @@ class Intake:
     @contextlib.contextmanager
     def _exclusive(self, *, wait: bool) -> Iterator[State]:
         deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait else 0)
-        if not self._busy.acquire(timeout=LOCK_WAIT_SECONDS if wait else -1):
+        taken = self._busy.acquire(timeout=LOCK_WAIT_SECONDS) if wait else self._busy.acquire(False)
+        if not taken:
             raise IntakeBusy()
         try:
             self.index_dir.mkdir(parents=True, exist_ok=True)
@@ -374,7 +376,9 @@ class Intake:
             report.feeds.append(FeedResult(feed_url, "not modified"))
             return retry
         kind = content_kind(response)
-        if "html" in kind or not any(t in kind for t in ("xml", "rss", "atom", "text/plain")):
+        head = response.body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        looks_xml = head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
+        if not looks_xml and ("html" in kind or not any(t in kind for t in FEED_TYPES)):
             report.feeds.append(FeedResult(feed_url, "failed", f"not a feed ({kind})"))
             return retry
         parsed = feedparser.parse(
