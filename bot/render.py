@@ -540,7 +540,10 @@ def help_embed(bot_mention: str, max_question_chars: int) -> discord.Embed:
     )
     embed.add_field(
         name="Admins",
-        value="`/reindex` picks up new and changed articles; `full: True` rebuilds everything.",
+        value=(
+            "`/reindex` picks up new and changed articles; `full: True` rebuilds everything. "
+            "`/add url:` (or `file:`) adds a news article and indexes it."
+        ),
         inline=False,
     )
     return fit_embed(embed)

@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from index.articles import SUPPORTED, ArticleError, build_article, read_dir
+from index.articles import ArticleError, build_article, read_dir
 from index.errors import NewsdeskError, ReindexInProgress
 from index.fetch import (
     FEED_ACCEPT,
+    FEED_TYPES,
     Extracted,
     Fetcher,
     FetchError,
@@ -283,7 +284,8 @@ class Intake:
     @contextlib.contextmanager
     def _exclusive(self, *, wait: bool) -> Iterator[State]:
         deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait else 0)
-        if not self._busy.acquire(timeout=LOCK_WAIT_SECONDS if wait else -1):
+        taken = self._busy.acquire(timeout=LOCK_WAIT_SECONDS) if wait else self._busy.acquire(False)
+        if not taken:
             raise IntakeBusy()
         try:
             self.index_dir.mkdir(parents=True, exist_ok=True)
@@ -374,7 +376,9 @@ class Intake:
             report.feeds.append(FeedResult(feed_url, "not modified"))
             return retry
         kind = content_kind(response)
-        if "html" in kind or not any(t in kind for t in ("xml", "rss", "atom", "text/plain")):
+        head = response.body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        looks_xml = head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
+        if not looks_xml and ("html" in kind or not any(t in kind for t in FEED_TYPES)):
             report.feeds.append(FeedResult(feed_url, "failed", f"not a feed ({kind})"))
             return retry
         parsed = feedparser.parse(
@@ -437,7 +441,10 @@ class Intake:
             for n, fetched in enumerate(pool.map(fetch, stamps), start=1):
                 if progress:
                     progress(f"fetched {n}/{len(stamps)}")
-                item = self._store(fetched, state, known, stamps[fetched.source])
+                try:
+                    item = self._store(fetched, state, known, stamps[fetched.source])
+                except OSError as exc:  # e.g. the articles folder is not writable
+                    item = Item(fetched.source, "failed", f"could not write the article ({exc})")
                 item.feed = feed
                 report.items.append(item)
                 if fetched.error is not None and fetched.error.transient and feed:
@@ -464,6 +471,9 @@ class Intake:
             return _Fetched(link, error=exc)
         except FetchError as exc:
             return _Fetched(link, error=exc)
+        except Exception as exc:  # one odd page must not stop the rest of the pull
+            log.exception("unexpected error fetching %s", link)
+            return _Fetched(link, error=FetchError(f"unexpected error ({type(exc).__name__})"))
 
     def _wait_for_host(self, url: str, state: State) -> None:
         """RateLimited while the host's Retry-After has not passed."""
@@ -492,7 +502,8 @@ class Intake:
         assert response is not None
         record = state.page(link, response.url)
         if response.not_modified:
-            assert record is not None
+            if record is None:  # a 304 to a request without validators
+                return Item(link, "failed", "the server answered 304 Not Modified to a plain GET")
             return Item(link, "unchanged", article=_ref_of(record))
         ex = fetched.extracted
         assert ex is not None
@@ -636,6 +647,3 @@ def _ref_of(record: dict[str, Any]) -> ArticleRef:
         record.get("date"),
         record.get("url"),
     )
-
-
-assert ".md" in SUPPORTED  # the intake writes .md files the indexer reads

@@ -389,7 +389,9 @@ def test_one_operation_at_a_time(site, make_desk):
         site_wait += 1
     try:
         with pytest.raises(IntakeBusy):
-            other.pull(wait=False)
+            other.pull(wait=False)  # another process's pull: the file lock
+        with pytest.raises(IntakeBusy):
+            d.intake.pull(wait=False)  # the same intake, from another thread
     finally:
         t.join(30)
         other.close()

@@ -17,5 +17,5 @@ async def test_help_explains_how_to_ask_only_to_the_asker(fake, bots, desk):
     embed = response["data"]["embeds"][0]
     text = embed["description"] + " ".join(f["value"] for f in embed["fields"])
     assert f"<@{fake.bot.id}>" in text
-    assert "/ask" in text and "/source" in text and "/reindex" in text
+    assert "/ask" in text and "/source" in text and "/reindex" in text and "/add" in text
     assert "321 characters" in text
