@@ -373,9 +373,12 @@ def _best_cut(text: str, lo: int, hi: int, protected: Sequence[tuple[int, int]])
     return hi
 
 
-def answer_messages(answer: Answer, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """The answer text and its numbered source list, as message contents."""
-    text = escape_text(answer.text.strip())
+def answer_messages(
+    answer: Answer, limit: int = MAX_MESSAGE_CHARS, *, escaped: bool = False
+) -> list[str]:
+    """The answer text and its numbered source list, as message contents. The text is made
+    inert first, unless the caller already `escaped` every part it took from elsewhere."""
+    text = answer.text.strip() if escaped else escape_text(answer.text.strip())
     if answer.citations:
         lines = [source_line(c.n, c.article) for c in _unique_citations(answer.citations)]
         text = text + "\n\n**Sources**\n" + "\n".join(lines)

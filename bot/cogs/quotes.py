@@ -44,7 +44,8 @@ def quotes_answer(result: SpeakerQuotes, limit: int = MAX_STATEMENTS) -> Answer:
         st = h.statement
         n = numbers.setdefault(f"{st.article_id}:{st.start}", len(numbers) + 1)
         citations.append(Citation(n, h.article, st.text, st.start, st.end))
-        words = f"\u201c{st.text}\u201d" if st.kind == "direct" else f"{st.text} (reported)"
+        said = render.escape_text(st.text)
+        words = f"\u201c{said}\u201d" if st.kind == "direct" else f"{said} (reported)"
         when = f" \u2014 {h.article.date}" if h.article.date else ""
         lines.append(f"- {words} [{n}]{when}")
     if len(result.hits) > limit:
@@ -78,7 +79,7 @@ class Quotes(commands.Cog):
         async with self.bot.slots.take():
             result = await self.bot.run_blocking(self.bot.desk.quotes, speaker, about=about)
         answer = quotes_answer(result)
-        pieces = render.answer_messages(answer)
+        pieces = render.answer_messages(answer, escaped=True)  # quotes_answer escapes
         view = answer_view(answer.citations)
         sent = []
         last = len(pieces) - 1

@@ -22,6 +22,7 @@ FILLED = {
     "reported": {"refusal", "quotes"},
     "refusal_language": set(),
     "refusal_nonsense": set(),
+    "outdated": {"date"},
 }
 
 

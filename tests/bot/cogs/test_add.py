@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.bot.conftest import DeskProxy, Gate, settings_for
+from tests.bot.conftest import DeskProxy, Gate, buttons_of, settings_for, text_of
 from tests.fakediscord import payloads as p
 from tests.fakes.news_site import (
     COMMENT_TEXT,
@@ -99,13 +99,12 @@ async def test_add_by_an_admin_indexes_the_page_and_answers_cite_its_url(
 
     assert first["type"] == 4 and first["data"]["content"].startswith("Adding")
     assert done["content"] == f"Added: [{FERRY.title}](<{url}>) — {FERRY.outlet}, {FERRY.date}"
-    n = len(fake.requests)
-    await fake.send_message(f"<@{fake.bot.id}> What did Tomas Berg say about the ferry?")
-    reply = await fake.wait_for_request(
-        "POST", rf"/channels/{fake.channel['id']}/messages", after=n, seconds=30
+    question = await fake.send_message(f"<@{fake.bot.id}> What did Tomas Berg say about the ferry?")
+    reply = await fake.wait_for_request(  # in the thread started from the question
+        "POST", rf"/channels/{question['id']}/messages", seconds=30
     )
-    assert "A ferry is not a luxury" in reply.json["content"]
-    assert f"(<{url}>)" in reply.json["content"]  # the citation links to the page
+    assert "A ferry is not a luxury" in text_of(reply.json)
+    assert url in [b.get("url") for b in buttons_of(reply.json)]  # "Read" opens the page
 
     look = await fake.run_command("source", {"ref": "island ferries winter"}, user=fake.member)
     shown = await fake.wait_for(
@@ -178,15 +177,16 @@ async def test_polling_picks_up_a_new_feed_item_without_a_restart(fake, bots, si
     )
     await fake.wait_for(posted(LIGHTHOUSE.title), seconds=60)
 
-    n = len(fake.requests)
-    await fake.send_message(f"<@{fake.bot.id}> What did Ingrid Holm say about the lighthouse?")
-    reply = await fake.wait_for_request(
-        "POST", rf"/channels/{fake.channel['id']}/messages", after=n, seconds=30
+    question = await fake.send_message(
+        f"<@{fake.bot.id}> What did Ingrid Holm say about the lighthouse?"
     )
-    assert "belongs to everyone" in reply.json["content"]
-    assert f"(<{site.url('/a/lighthouse')}>)" in reply.json["content"]
+    reply = await fake.wait_for_request(  # in the thread started from the question
+        "POST", rf"/channels/{question['id']}/messages", seconds=30
+    )
+    assert "belongs to everyone" in text_of(reply.json)
+    assert site.url("/a/lighthouse") in [b.get("url") for b in buttons_of(reply.json)]
     await asyncio.sleep(2 * POLL_MINUTES * 60)  # more polls: nothing is announced twice
-    assert len(fake.channel_messages()) == 3  # two announcements and the answer
+    assert len(fake.channel_messages()) == 2  # the two announcements (the answer is in a thread)
 
 
 async def test_no_pull_starts_while_a_reindex_or_another_pull_runs(fake, bots, site, own_desk):
