@@ -61,6 +61,13 @@ class SentenceVectors:
 
 
 def _sentence_transformer(embedder: BaseEmbedding) -> Any | None:
+    """The torch model behind a llama-index HuggingFaceEmbedding, whose token vectors the
+    chunk pass pools into sentence vectors; None for any other embedder (ONNX, OpenAI, a
+    wrapper), which embeds sentences through its own API."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    if not isinstance(embedder, HuggingFaceEmbedding):
+        return None
     model = getattr(embedder, "_model", None)
     return model if model is not None and hasattr(model, "tokenizer") else None
 
