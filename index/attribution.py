@@ -560,10 +560,20 @@ class _Annotator:
         self.last_sent = si
 
     def _continuing(self, pos: int, si: int) -> str | None:
-        if self.last_speaker is not None and si - self.last_sent <= 3:
+        """The speaker a quotation without a verb of saying continues: the last speaker,
+        unless someone else has been named since; else the last sentence's subject."""
+        others = [
+            n for p, n in self.art.order if self.last_end <= p < pos and n != self.last_speaker
+        ]
+        if self.last_speaker is not None and si - self.last_sent <= 3 and not others:
             return self.last_speaker
-        subjects = [n for p, n in self.art.subjects if p < pos]
-        return subjects[-1] if subjects else None
+        subjects = [n for p, n in self.art.subjects if self.last_end <= p < pos]
+        if subjects and self._person(subjects[-1]):
+            return subjects[-1]
+        return None
+
+    def _person(self, name: str) -> bool:
+        return self.art.entities[name].kind == "person"
 
     def _resolve(self, m: _Mention, pos: int) -> str | None:
         if m.how == "pronoun":
@@ -607,7 +617,8 @@ class _Annotator:
             ent = art.entities[name]
             if role_words and ent.kind == "person":
                 ent.roles.add(" ".join(role_words).lower())
-            prep = k >= 0 and toks[k].low in _PREPS
+            prefixed = len(words) > len(name.split()) and ent.kind == "person"
+            prep = k >= 0 and toks[k].low in _PREPS and not prefixed
             possessive = toks[j - 1].text.endswith(("'s", "’s"))
             m = _Mention(start, toks[j - 1].end, name, "name", subject=not prep and not possessive)
             out[j - 1] = m
@@ -718,11 +729,16 @@ class _Annotator:
                 or fold(phrase) in {fold(r) for r in ent.roles}
             ):
                 return _Mention(start, toks[k].end, n, "role")
-        if head in _SPOKES or toks[j].low in ("a", "an"):
+        if head in _SPOKES:
             for _p, n in reversed([(p, n) for p, n in art.order if p < start]):
                 if art.entities[n].kind == "body":
                     return _Mention(start, toks[k].end, n, "role")
             return None
+        if toks[j].low in ("a", "an"):  # "said a protester": the article's description
+            desc = " ".join(t.text for t in toks[j : k + 1])
+            desc = desc[0].lower() + desc[1:]
+            ent = art._known(desc) or art._add(desc, "description")
+            return _Mention(start, toks[k].end, ent.name, "role")
         if toks[j].low == "the" and head in _GROUPS:
             desc = " ".join(t.text for t in toks[j : k + 1])
             ent = art._known(desc) or art._add(desc, "group")
@@ -869,10 +885,24 @@ class _Annotator:
                 if role is not None and h - 1 not in mentions:
                     return role
         # inverted: "..., said X" / "..." said X
-        if k + 1 < len(toks) and (k == 0 or toks[k - 1].text in (",", ":", QMARK)):
+        inverted = k + 1 < len(toks) and (k == 0 or toks[k - 1].text in (",", ":", QMARK))
+        if inverted and toks[k + 1].low in ("a", "an", "the"):
+            end = k + 1
+            while (
+                end + 1 < len(toks)
+                and _role_noun(toks[end + 1])
+                and not toks[end + 1].low.endswith("ing")
+            ):
+                end += 1
+            role = self._role(toks, end) if end > k + 1 else None
+            if role is not None:
+                return role
+        if inverted:
             m = mentions.get(k + 1) or self._subject_right(toks, k + 1, mentions, last=True)
-            if m is not None and _first_tok_at(toks, m.start) == k + 1:
-                return m
+            first = _first_tok_at(toks, m.start) if m is not None else -1
+            between = toks[k + 1 : first] if first > k else []
+            if m is not None and first <= k + 4 and all(_role_noun(x) for x in between):
+                return m  # "..., said (lead author) X"
         # a participle or infinitive: "X criticised the plan, saying", "X went on to add"
         if t_is_participle(toks[k]) or (k > 0 and toks[k - 1].low == "to"):
             if self._frames_so_far:

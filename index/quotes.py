@@ -186,8 +186,10 @@ class QuoteIndex:
         return list(self._by_speaker.get(speaker, []))
 
     def speakers(self) -> list[str]:
-        """Speakers with at least one statement, most quoted first."""
-        return sorted(self._by_speaker, key=lambda s: (-len(self._by_speaker[s]), s))
+        """Named speakers with at least one statement, most quoted first (descriptions such
+        as "a protester" or "officials" are left out)."""
+        named = [s for s in self._by_speaker if s[:1].isupper() or s.startswith("the ")]
+        return sorted(named, key=lambda s: (-len(self._by_speaker[s]), s))
 
     def aliases(self, speaker: str) -> tuple[str, ...]:
         sp = self._speakers.get(speaker)
