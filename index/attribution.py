@@ -48,7 +48,12 @@ _VERBS = (
     "asserted concede conceded deem deemed underline underlined mention mentioned "
     "find found told spoke speaking"
 ).split()
-SPEECH_VERBS = frozenset(_VERBS)
+# base forms that are mostly nouns or other verbs in news text ("to write and direct")
+_AMBIGUOUS = frozenset(
+    "write post posts report reports state states note notes rule call calls echo find "
+    "mention comment reply respond describe brand brands predict expect think continue".split()
+)
+SPEECH_VERBS = frozenset(_VERBS) - _AMBIGUOUS
 # Verbs whose object is a quotation or clause only with a speaker: never a denial (the speaker
 # does not assert what follows "denied").
 _DENIAL = frozenset("deny denies denied dismiss dismissed reject rejected".split())
@@ -514,6 +519,9 @@ class _Annotator:
                     spk = carried
                 elif words >= MIN_STANDALONE_WORDS and narration <= max(2, words // 2):
                     spk = self._continuing(a, idx[k0])
+                else:  # "X issued a statement: "..."": the subject introduces it
+                    spk = self._introduced(infos[k0], a)
+                    how = "name" if spk else how
             if spk is None:
                 continue
             sent_end = infos[k1].s.end
@@ -570,6 +578,17 @@ class _Annotator:
         subjects = [n for p, n in self.art.subjects if self.last_end <= p < pos]
         if subjects and self._person(subjects[-1]):
             return subjects[-1]
+        return None
+
+    def _introduced(self, info: _Sent, a: int) -> str | None:
+        """The subject of a sentence whose narration ends in a colon right before the
+        quotation at a."""
+        before = [t for t in info.toks if t.end <= a]
+        if not before or before[-1].text != ":":
+            return None
+        for i, m in sorted(info.mentions.items()):
+            if info.toks[i].end <= a and m.subject and m.how != "pronoun" and m.entity:
+                return m.entity
         return None
 
     def _person(self, name: str) -> bool:
@@ -868,9 +887,10 @@ class _Annotator:
             role = self._role(toks, j)
             if role is not None:
                 return role
-        if j >= 0 and toks[j].text == ",":
+        if j >= 0 and toks[j].text in (",", "-", "–", "—", ")"):
+            opener = "(" if toks[j].text == ")" else toks[j].text
             h = j - 1
-            while h >= 0 and toks[h].text != ",":
+            while h >= 0 and toks[h].text != opener:
                 h -= 1
             first = mentions.get(h - 1) if h > 0 else None
             m = mentions.get(j - 1)
