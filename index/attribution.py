@@ -704,6 +704,10 @@ class _Annotator:
             cands.append(self.last_speaker)
         cands += [n for p, n in reversed(art.subjects) if p < sent]
         cands += [n for _p, n in reversed(order)]
+        recent = cands[:3]
+        gendered = [n for n in recent if self._is_gender(n, want)]
+        if gendered:  # "Ms Diemont ... she says": a known gender beats a recent place name
+            return gendered[0]
         for strict in (True, False):
             for n in cands:
                 ent = art.entities.get(n)
@@ -715,6 +719,10 @@ class _Annotator:
                     continue  # a lone capitalised word may be a place or a body
                 return n
         return None
+
+    def _is_gender(self, name: str, want: str) -> bool:
+        ent = self.art.entities.get(name)
+        return ent is not None and ent.kind == "person" and ent.gender == want
 
     def _role(self, toks: list[_Tok], k: int) -> _Mention | None:
         """A role noun phrase ending at token k ("the prime minister", "a spokesman")."""
@@ -847,6 +855,20 @@ class _Annotator:
         """Last words of the roles the article ties to people ("minister", "coach")."""
         return {r.split()[-1] for e in self.art.entities.values() for r in e.roles if r}
 
+    def _clause_subject(
+        self, toks: list[_Tok], k: int, mentions: dict[int, _Mention]
+    ) -> _Mention | None:
+        """The first person named as a subject between the clause start (the sentence start
+        or the last quotation) and the verb at k, when appositives separate them."""
+        start = max((i for i in range(k) if toks[i].text == QMARK), default=-1) + 1
+        for i in range(start, k):
+            m = mentions.get(i)
+            if m is not None and m.subject and m.how == "name" and self._is_person(m):
+                if any(toks[x].text == "," for x in range(i + 1, k)):
+                    return m
+                return None
+        return None
+
     def _is_person(self, m: _Mention) -> bool:
         return m.entity is not None and self.art.entities[m.entity].kind == "person"
 
@@ -887,6 +909,8 @@ class _Annotator:
             role = self._role(toks, j)
             if role is not None:
                 return role
+        if j >= 0 and toks[j].text == "," and (speaker := self._clause_subject(toks, k, mentions)):
+            return speaker  # "X, from Y, one of the ..., said": the clause's first person
         if j >= 0 and toks[j].text in (",", "-", "–", "—", ")"):
             opener = "(" if toks[j].text == ")" else toks[j].text
             h = j - 1
