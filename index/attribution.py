@@ -94,6 +94,7 @@ _SPOKES = frozenset(
 )
 _OPENERS = {'"': '"', "“": "”", "‘": "’", "'": "'", "„": "“", "«": "»"}
 MIN_STANDALONE_WORDS = 4  # a quotation this long is a statement even without a verb in its sentence
+COMMON_ZIPF = 4.0  # a word this frequent (Zipf scale) opening a sentence is no name by itself
 MIN_CLAUSE_WORDS = 3  # reported speech shorter than this is no statement
 
 
@@ -241,6 +242,13 @@ def _tokens(text: str, a: int, b: int) -> list[_Tok]:
     return [_Tok(a + m.start(), a + m.end(), m.group()) for m in _WORD.finditer(text[a:b])]
 
 
+@lru_cache(maxsize=1 << 15)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
 def _is_name_word(t: _Tok, first_in_sentence: bool) -> bool:
     if not t.text[0].isupper():
         return False
@@ -259,8 +267,16 @@ class _Article:
         self.subjects: list[tuple[int, str]] = []  # sentence subjects
         self.titles, self.common = _title_words(text)
         self.acronyms = _acronyms(text)
+        self.midcaps = {m.group().lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
 
     # -- names --------------------------------------------------------------------------
+
+    def _common_initial(self, t: _Tok) -> bool:
+        """Whether a sentence's capitalised first word is an ordinary word ("Citing",
+        "Backlash"): frequent in English and never capitalised inside a sentence here."""
+        if t.low in self.midcaps:
+            return False
+        return _zipf(t.low) >= COMMON_ZIPF
 
     def names_in(self, toks: list[_Tok], sent_start: int) -> list[tuple[int, int, str, str]]:
         """Capitalised runs of the sentence as (first token, end token, name, role)."""
@@ -268,7 +284,9 @@ class _Article:
         i = 0
         while i < len(toks):
             t = toks[i]
-            if _is_name_word(t, t.start == sent_start) or (
+            alone = i + 1 >= len(toks) or not toks[i + 1].text[0].isupper()
+            initial = t.start == sent_start and alone and self._common_initial(t)
+            if (_is_name_word(t, t.start == sent_start) and not initial) or (
                 t.low in _HONORIFICS and i + 1 < len(toks) and toks[i + 1].text[0].isupper()
             ):
                 j = i + 1
@@ -327,7 +345,12 @@ class _Article:
             and all(fold(w) in plain for w in words)
         ):
             return None  # "The President", "Vice President": a role, not a name
-        while len(words) > 2 and fold(words[0]) in plain and not words[0].isupper():
+        while (
+            len(words) > 2
+            and fold(words[0]) in plain
+            and not words[0].isupper()
+            and not preceded_by_the
+        ):
             titled.append(words.pop(0))
         if len(words) == 2 and fold(words[0]) in plain and not words[0].isupper():
             found = self._by_surname(words[1], gender, pos)
@@ -517,7 +540,13 @@ class _Annotator:
                 narration = sum(infos[k].narration_words for k in range(k0, k1 + 1))
                 if carried and a <= s0.start + 2 and s0.start == infos[0].s.start:
                     spk = carried
-                elif words >= MIN_STANDALONE_WORDS and narration <= max(2, words // 2):
+                elif (
+                    words >= MIN_STANDALONE_WORDS
+                    and narration <= max(2, words // 2)
+                    and not any(
+                        t.low in SPEECH_VERBS for k in range(k0, k1 + 1) for t in infos[k].toks
+                    )
+                ):
                     spk = self._continuing(a, idx[k0])
                 else:  # "X issued a statement: "..."": the subject introduces it
                     spk = self._introduced(infos[k0], a)
@@ -715,7 +744,8 @@ class _Annotator:
                     continue
                 if ent.gender and ent.gender != want:
                     continue
-                if strict and not (ent.gender or len(ent.name.split()) >= 2):
+                full = ent.gender or len(ent.name.split()) >= 2 or n == self.last_speaker
+                if strict and not full:
                     continue  # a lone capitalised word may be a place or a body
                 return n
         return None
