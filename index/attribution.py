@@ -290,8 +290,10 @@ class _Article:
                 t.low in _HONORIFICS and i + 1 < len(toks) and toks[i + 1].text[0].isupper()
             ):
                 j = i + 1
-                while j < len(toks):
+                while j < len(toks) and not toks[j - 1].text.endswith(("'s", "’s")):
                     u = toks[j]
+                    if u.low in _HONORIFICS and j > i:
+                        break  # "Labour's Mr Livingstone": the honorific starts the name
                     if (
                         (u.text[0].isupper() and u.low not in _FUNCTION and u.low not in _PRONOUNS)
                         or (
@@ -735,8 +737,8 @@ class _Annotator:
         cands += [n for _p, n in reversed(order)]
         recent = cands[:3]
         gendered = [n for n in recent if self._is_gender(n, want)]
-        if gendered:  # "Ms Diemont ... she says": a known gender beats a recent place name
-            return gendered[0]
+        if gendered and gendered[0] == self.last_speaker:
+            return gendered[0]  # "Ms Diemont ... she says": the speaker, not a place named since
         for strict in (True, False):
             for n in cands:
                 ent = art.entities.get(n)
