@@ -921,8 +921,10 @@ class _Annotator:
                 head = mentions[i - 1]
                 if head.entity and self.art.entities[head.entity].kind == "person":
                     return head
-            if toks[i].low in SPEECH_VERBS:
-                break
+            if toks[i].low in SPEECH_VERBS or (
+                toks[i].low in _FUNCTION and toks[i].low not in _NP_LINKS
+            ):
+                break  # "... and Ancelotti said": another clause
             i -= 1
             steps += 1
         return m
@@ -1017,6 +1019,7 @@ class _Annotator:
 
 _PARTICLES = frozenset("de dela del della da di du van von der den ter la le al el bin ibn".split())
 _NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
+_NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())
 _GROUPS = frozenset(
     "sources officials police authorities lawyers workers experts analysts critics residents "
