@@ -61,8 +61,17 @@ class SentenceVectors:
 
 
 def _sentence_transformer(embedder: BaseEmbedding) -> Any | None:
-    model = getattr(embedder, "_model", None)
-    return model if model is not None and hasattr(model, "tokenizer") else None
+    """The sentence-transformers model behind `embedder` (through wrappers that keep the
+    wrapped embedder as `_inner`), or None."""
+    for _ in range(4):
+        model = getattr(embedder, "_model", None)
+        if model is not None and hasattr(model, "tokenizer"):
+            return model
+        inner = getattr(embedder, "_inner", None)
+        if inner is None:
+            return None
+        embedder = inner
+    return None
 
 
 def embed_chunks_and_sentences(
@@ -101,7 +110,7 @@ def embed_chunks_and_sentences(
     chunk_vecs: list[list[float]] = []
     for i, out in enumerate(outputs):
         emb = out["sentence_embedding"]
-        emb = torch.nn.functional.normalize(emb, dim=-1) if embedder.normalize else emb  # type: ignore[attr-defined]
+        emb = torch.nn.functional.normalize(emb, dim=-1)  # cosine space: unit vectors
         chunk_vecs.append(emb.float().tolist())
         aid, shift, chunk_start = places[i]
         sents = sentences.get(aid)

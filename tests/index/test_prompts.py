@@ -20,6 +20,7 @@ FILLED = {
     "refusal": set(),
     "refusal_speaker": {"speaker"},
     "reported": {"refusal", "quotes"},
+    "outdated": {"date"},
 }
 
 
