@@ -265,7 +265,7 @@ class _Article:
         self.entities: dict[str, Entity] = {}
         self.order: list[tuple[int, str]] = []  # (position, entity) of every resolved mention
         self.subjects: list[tuple[int, str]] = []  # sentence subjects
-        self.titles, self.common = _title_words(text)
+        self.titles, self.common, self.title_phrases = _title_words(text)
         self.acronyms = _acronyms(text)
         self.midcaps = {m.group().lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
 
@@ -344,9 +344,12 @@ class _Article:
             words
             and fold(words[-1]) in self.titles
             and not words[-1].isupper()
-            and all(fold(w) in plain for w in words)
+            and (
+                all(fold(w) in plain or w.isupper() for w in words)
+                or " ".join(fold(w) for w in words if not w.isupper()) in self.title_phrases
+            )
         ):
-            return None  # "The President", "Vice President": a role, not a name
+            return None  # "The President", "the NATO Secretary General": a role, not a name
         while (
             len(words) > 2
             and fold(words[0]) in plain
@@ -356,8 +359,11 @@ class _Article:
             titled.append(words.pop(0))
         if len(words) == 2 and fold(words[0]) in plain and not words[0].isupper():
             found = self._by_surname(words[1], gender, pos)
+            if found is None and not preceded_by_the:  # "President Vucic": a title, a surname
+                found = self._known(words[1]) or self._add(words[1], "person")
             if found is not None:
                 found.roles.add(" ".join([*titled, words[0]]).lower())
+                found.aliases.add(words[1])
                 return found.name
         if titled:
             preceded_by_the = False
@@ -1052,17 +1058,21 @@ def _acronyms(text: str) -> dict[str, str]:
     return out
 
 
-def _title_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+def _title_words(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Words the article uses as titles (capitalised before a full name: "Interior Minister
     Ana X") and as common words (it also writes them in lower case): not parts of names."""
     common = {fold(w) for w in re.findall(r"(?<![.!?]\s)\b[a-z][\w'’-]+", text)}
     titles: set[str] = set()
+    phrases: set[str] = set()
     for m in re.finditer(r"(?:\b[A-Z][\w'’-]+\s+){3,}", text):
         words = m.group().split()
         if words[-3].lower() not in _FUNCTION:  # the title right before the name
             titles.add(fold(words[-3]))
+        for k in range(len(words) - 2):  # and the title phrases ending there
+            phrases.add(" ".join(fold(w) for w in words[k:-2] if not w.isupper()))
     keep = [w for w in titles if len(w) > 2]
-    return frozenset(keep), frozenset(w for w in common if w not in _FUNCTION and len(w) > 2)
+    common_words = {w for w in common if w not in _FUNCTION and len(w) > 2}
+    return frozenset(keep), frozenset(common_words), frozenset(phrases - {""})
 
 
 def _role_noun(t: _Tok) -> bool:
