@@ -983,9 +983,9 @@ class _Annotator:
                 return role
         if inverted:
             m = mentions.get(k + 1) or self._subject_right(toks, k + 1, mentions, last=True)
-            first = _first_tok_at(toks, m.start) if m is not None else -1
-            between = toks[k + 1 : first] if first > k else []
-            if m is not None and first <= k + 4 and all(_role_noun(x) for x in between):
+            at = _first_tok_at(toks, m.start) if m is not None else -1
+            between = toks[k + 1 : at] if at > k else []
+            if m is not None and at <= k + 4 and all(_role_noun(x) for x in between):
                 return m  # "..., said (lead author) X"
         # a participle or infinitive: "X criticised the plan, saying", "X went on to add"
         if t_is_participle(toks[k]) or (k > 0 and toks[k - 1].low == "to"):
