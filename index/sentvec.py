@@ -61,17 +61,14 @@ class SentenceVectors:
 
 
 def _sentence_transformer(embedder: BaseEmbedding) -> Any | None:
-    """The sentence-transformers model behind `embedder` (through wrappers that keep the
-    wrapped embedder as `_inner`), or None."""
-    for _ in range(4):
-        model = getattr(embedder, "_model", None)
-        if model is not None and hasattr(model, "tokenizer"):
-            return model
-        inner = getattr(embedder, "_inner", None)
-        if inner is None:
-            return None
-        embedder = inner
-    return None
+    """The sentence-transformers model of a local embedder, or None (any other embedder,
+    wrappers included, goes through its own `get_text_embedding_batch`)."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    if not isinstance(embedder, HuggingFaceEmbedding):
+        return None
+    model = getattr(embedder, "_model", None)
+    return model if model is not None and hasattr(model, "tokenizer") else None
 
 
 def embed_chunks_and_sentences(
