@@ -48,9 +48,9 @@ async def test_mention_is_answered_with_a_cited_reply_and_source_buttons(fake, b
     assert "**Sources**" in body["content"]
     assert f"[1] **{expected.citations[0].article.title}**" in body["content"]
     buttons = [c for row in body["components"] for c in row["components"]]
-    assert [b["custom_id"].split(":")[-1] for b in buttons] == [
-        c.article.id for c in expected.citations
-    ]
+    assert [b["custom_id"].split(":")[-1] for b in buttons] == list(  # one per source
+        dict.fromkeys(c.article.id for c in expected.citations)
+    )
     # typing was shown before the answer went out
     typing = fake.requests_to("POST", rf"/channels/{fake.channel['id']}/typing")
     assert typing and fake.requests.index(typing[0]) < fake.requests.index(post)
