@@ -48,7 +48,12 @@ _VERBS = (
     "asserted concede conceded deem deemed underline underlined mention mentioned "
     "find found told spoke speaking"
 ).split()
-SPEECH_VERBS = frozenset(_VERBS)
+# base forms that are mostly nouns or other verbs in news text ("to write and direct")
+_AMBIGUOUS = frozenset(
+    "write post posts report reports state states note notes rule call calls echo find "
+    "mention comment reply respond describe brand brands predict expect think continue".split()
+)
+SPEECH_VERBS = frozenset(_VERBS) - _AMBIGUOUS
 # Verbs whose object is a quotation or clause only with a speaker: never a denial (the speaker
 # does not assert what follows "denied").
 _DENIAL = frozenset("deny denies denied dismiss dismissed reject rejected".split())
@@ -89,6 +94,7 @@ _SPOKES = frozenset(
 )
 _OPENERS = {'"': '"', "“": "”", "‘": "’", "'": "'", "„": "“", "«": "»"}
 MIN_STANDALONE_WORDS = 4  # a quotation this long is a statement even without a verb in its sentence
+COMMON_ZIPF = 4.0  # a word this frequent (Zipf scale) opening a sentence is no name by itself
 MIN_CLAUSE_WORDS = 3  # reported speech shorter than this is no statement
 
 
@@ -236,6 +242,13 @@ def _tokens(text: str, a: int, b: int) -> list[_Tok]:
     return [_Tok(a + m.start(), a + m.end(), m.group()) for m in _WORD.finditer(text[a:b])]
 
 
+@lru_cache(maxsize=1 << 15)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
 def _is_name_word(t: _Tok, first_in_sentence: bool) -> bool:
     if not t.text[0].isupper():
         return False
@@ -252,10 +265,18 @@ class _Article:
         self.entities: dict[str, Entity] = {}
         self.order: list[tuple[int, str]] = []  # (position, entity) of every resolved mention
         self.subjects: list[tuple[int, str]] = []  # sentence subjects
-        self.titles, self.common = _title_words(text)
+        self.titles, self.common, self.title_phrases = _title_words(text)
         self.acronyms = _acronyms(text)
+        self.midcaps = {m.group().lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
 
     # -- names --------------------------------------------------------------------------
+
+    def _common_initial(self, t: _Tok) -> bool:
+        """Whether a sentence's capitalised first word is an ordinary word ("Citing",
+        "Backlash"): frequent in English and never capitalised inside a sentence here."""
+        if t.low in self.midcaps:
+            return False
+        return _zipf(t.low) >= COMMON_ZIPF
 
     def names_in(self, toks: list[_Tok], sent_start: int) -> list[tuple[int, int, str, str]]:
         """Capitalised runs of the sentence as (first token, end token, name, role)."""
@@ -263,12 +284,16 @@ class _Article:
         i = 0
         while i < len(toks):
             t = toks[i]
-            if _is_name_word(t, t.start == sent_start) or (
+            alone = i + 1 >= len(toks) or not toks[i + 1].text[0].isupper()
+            initial = t.start == sent_start and alone and self._common_initial(t)
+            if (_is_name_word(t, t.start == sent_start) and not initial) or (
                 t.low in _HONORIFICS and i + 1 < len(toks) and toks[i + 1].text[0].isupper()
             ):
                 j = i + 1
-                while j < len(toks):
+                while j < len(toks) and not toks[j - 1].text.endswith(("'s", "’s")):
                     u = toks[j]
+                    if u.low in _HONORIFICS and j > i:
+                        break  # "Labour's Mr Livingstone": the honorific starts the name
                     if (
                         (u.text[0].isupper() and u.low not in _FUNCTION and u.low not in _PRONOUNS)
                         or (
@@ -319,15 +344,26 @@ class _Article:
             words
             and fold(words[-1]) in self.titles
             and not words[-1].isupper()
-            and all(fold(w) in plain for w in words)
+            and (
+                all(fold(w) in plain or w.isupper() for w in words)
+                or " ".join(fold(w) for w in words if not w.isupper()) in self.title_phrases
+            )
         ):
-            return None  # "The President", "Vice President": a role, not a name
-        while len(words) > 2 and fold(words[0]) in plain and not words[0].isupper():
+            return None  # "The President", "the NATO Secretary General": a role, not a name
+        while (
+            len(words) > 2
+            and fold(words[0]) in plain
+            and not words[0].isupper()
+            and not preceded_by_the
+        ):
             titled.append(words.pop(0))
         if len(words) == 2 and fold(words[0]) in plain and not words[0].isupper():
             found = self._by_surname(words[1], gender, pos)
+            if found is None and not preceded_by_the:  # "President Vucic": a title, a surname
+                found = self._known(words[1]) or self._add(words[1], "person")
             if found is not None:
                 found.roles.add(" ".join([*titled, words[0]]).lower())
+                found.aliases.add(words[1])
                 return found.name
         if titled:
             preceded_by_the = False
@@ -512,8 +548,17 @@ class _Annotator:
                 narration = sum(infos[k].narration_words for k in range(k0, k1 + 1))
                 if carried and a <= s0.start + 2 and s0.start == infos[0].s.start:
                     spk = carried
-                elif words >= MIN_STANDALONE_WORDS and narration <= max(2, words // 2):
+                elif (
+                    words >= MIN_STANDALONE_WORDS
+                    and narration <= max(2, words // 2)
+                    and not any(
+                        t.low in SPEECH_VERBS for k in range(k0, k1 + 1) for t in infos[k].toks
+                    )
+                ):
                     spk = self._continuing(a, idx[k0])
+                else:  # "X issued a statement: "..."": the subject introduces it
+                    spk = self._introduced(infos[k0], a)
+                    how = "name" if spk else how
             if spk is None:
                 continue
             sent_end = infos[k1].s.end
@@ -560,10 +605,31 @@ class _Annotator:
         self.last_sent = si
 
     def _continuing(self, pos: int, si: int) -> str | None:
-        if self.last_speaker is not None and si - self.last_sent <= 3:
+        """The speaker a quotation without a verb of saying continues: the last speaker,
+        unless someone else has been named since; else the last sentence's subject."""
+        others = [
+            n for p, n in self.art.order if self.last_end <= p < pos and n != self.last_speaker
+        ]
+        if self.last_speaker is not None and si - self.last_sent <= 3 and not others:
             return self.last_speaker
-        subjects = [n for p, n in self.art.subjects if p < pos]
-        return subjects[-1] if subjects else None
+        subjects = [n for p, n in self.art.subjects if self.last_end <= p < pos]
+        if subjects and self._person(subjects[-1]):
+            return subjects[-1]
+        return None
+
+    def _introduced(self, info: _Sent, a: int) -> str | None:
+        """The subject of a sentence whose narration ends in a colon right before the
+        quotation at a."""
+        before = [t for t in info.toks if t.end <= a]
+        if not before or before[-1].text != ":":
+            return None
+        for i, m in sorted(info.mentions.items()):
+            if info.toks[i].end <= a and m.subject and m.how != "pronoun" and m.entity:
+                return m.entity
+        return None
+
+    def _person(self, name: str) -> bool:
+        return self.art.entities[name].kind == "person"
 
     def _resolve(self, m: _Mention, pos: int) -> str | None:
         if m.how == "pronoun":
@@ -607,7 +673,8 @@ class _Annotator:
             ent = art.entities[name]
             if role_words and ent.kind == "person":
                 ent.roles.add(" ".join(role_words).lower())
-            prep = k >= 0 and toks[k].low in _PREPS
+            prefixed = len(words) > len(name.split()) and ent.kind == "person"
+            prep = k >= 0 and toks[k].low in _PREPS and not prefixed
             possessive = toks[j - 1].text.endswith(("'s", "’s"))
             m = _Mention(start, toks[j - 1].end, name, "name", subject=not prep and not possessive)
             out[j - 1] = m
@@ -674,6 +741,10 @@ class _Annotator:
             cands.append(self.last_speaker)
         cands += [n for p, n in reversed(art.subjects) if p < sent]
         cands += [n for _p, n in reversed(order)]
+        recent = cands[:3]
+        gendered = [n for n in recent if self._is_gender(n, want)]
+        if gendered and gendered[0] == self.last_speaker:
+            return gendered[0]  # "Ms Diemont ... she says": the speaker, not a place named since
         for strict in (True, False):
             for n in cands:
                 ent = art.entities.get(n)
@@ -681,10 +752,15 @@ class _Annotator:
                     continue
                 if ent.gender and ent.gender != want:
                     continue
-                if strict and not (ent.gender or len(ent.name.split()) >= 2):
+                full = ent.gender or len(ent.name.split()) >= 2 or n == self.last_speaker
+                if strict and not full:
                     continue  # a lone capitalised word may be a place or a body
                 return n
         return None
+
+    def _is_gender(self, name: str, want: str) -> bool:
+        ent = self.art.entities.get(name)
+        return ent is not None and ent.kind == "person" and ent.gender == want
 
     def _role(self, toks: list[_Tok], k: int) -> _Mention | None:
         """A role noun phrase ending at token k ("the prime minister", "a spokesman")."""
@@ -718,11 +794,16 @@ class _Annotator:
                 or fold(phrase) in {fold(r) for r in ent.roles}
             ):
                 return _Mention(start, toks[k].end, n, "role")
-        if head in _SPOKES or toks[j].low in ("a", "an"):
+        if head in _SPOKES:
             for _p, n in reversed([(p, n) for p, n in art.order if p < start]):
                 if art.entities[n].kind == "body":
                     return _Mention(start, toks[k].end, n, "role")
             return None
+        if toks[j].low in ("a", "an"):  # "said a protester": the article's description
+            desc = " ".join(t.text for t in toks[j : k + 1])
+            desc = desc[0].lower() + desc[1:]
+            ent = art._known(desc) or art._add(desc, "description")
+            return _Mention(start, toks[k].end, ent.name, "role")
         if toks[j].low == "the" and head in _GROUPS:
             desc = " ".join(t.text for t in toks[j : k + 1])
             ent = art._known(desc) or art._add(desc, "group")
@@ -812,6 +893,20 @@ class _Annotator:
         """Last words of the roles the article ties to people ("minister", "coach")."""
         return {r.split()[-1] for e in self.art.entities.values() for r in e.roles if r}
 
+    def _clause_subject(
+        self, toks: list[_Tok], k: int, mentions: dict[int, _Mention]
+    ) -> _Mention | None:
+        """The first person named as a subject between the clause start (the sentence start
+        or the last quotation) and the verb at k, when appositives separate them."""
+        start = max((i for i in range(k) if toks[i].text == QMARK), default=-1) + 1
+        for i in range(start, k):
+            m = mentions.get(i)
+            if m is not None and m.subject and m.how == "name" and self._is_person(m):
+                if any(toks[x].text == "," for x in range(i + 1, k)):
+                    return m
+                return None
+        return None
+
     def _is_person(self, m: _Mention) -> bool:
         return m.entity is not None and self.art.entities[m.entity].kind == "person"
 
@@ -832,8 +927,10 @@ class _Annotator:
                 head = mentions[i - 1]
                 if head.entity and self.art.entities[head.entity].kind == "person":
                     return head
-            if toks[i].low in SPEECH_VERBS:
-                break
+            if toks[i].low in SPEECH_VERBS or (
+                toks[i].low in _FUNCTION and toks[i].low not in _NP_LINKS
+            ):
+                break  # "... and Ancelotti said": another clause
             i -= 1
             steps += 1
         return m
@@ -852,9 +949,12 @@ class _Annotator:
             role = self._role(toks, j)
             if role is not None:
                 return role
-        if j >= 0 and toks[j].text == ",":
+        if j >= 0 and toks[j].text == "," and (speaker := self._clause_subject(toks, k, mentions)):
+            return speaker  # "X, from Y, one of the ..., said": the clause's first person
+        if j >= 0 and toks[j].text in (",", "-", "–", "—", ")"):
+            opener = "(" if toks[j].text == ")" else toks[j].text
             h = j - 1
-            while h >= 0 and toks[h].text != ",":
+            while h >= 0 and toks[h].text != opener:
                 h -= 1
             first = mentions.get(h - 1) if h > 0 else None
             m = mentions.get(j - 1)
@@ -869,10 +969,24 @@ class _Annotator:
                 if role is not None and h - 1 not in mentions:
                     return role
         # inverted: "..., said X" / "..." said X
-        if k + 1 < len(toks) and (k == 0 or toks[k - 1].text in (",", ":", QMARK)):
+        inverted = k + 1 < len(toks) and (k == 0 or toks[k - 1].text in (",", ":", QMARK))
+        if inverted and toks[k + 1].low in ("a", "an", "the"):
+            end = k + 1
+            while (
+                end + 1 < len(toks)
+                and _role_noun(toks[end + 1])
+                and not toks[end + 1].low.endswith("ing")
+            ):
+                end += 1
+            role = self._role(toks, end) if end > k + 1 else None
+            if role is not None:
+                return role
+        if inverted:
             m = mentions.get(k + 1) or self._subject_right(toks, k + 1, mentions, last=True)
-            if m is not None and _first_tok_at(toks, m.start) == k + 1:
-                return m
+            at = _first_tok_at(toks, m.start) if m is not None else -1
+            between = toks[k + 1 : at] if at > k else []
+            if m is not None and at <= k + 4 and all(_role_noun(x) for x in between):
+                return m  # "..., said (lead author) X"
         # a participle or infinitive: "X criticised the plan, saying", "X went on to add"
         if t_is_participle(toks[k]) or (k > 0 and toks[k - 1].low == "to"):
             if self._frames_so_far:
@@ -911,6 +1025,7 @@ class _Annotator:
 
 _PARTICLES = frozenset("de dela del della da di du van von der den ter la le al el bin ibn".split())
 _NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
+_NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())
 _GROUPS = frozenset(
     "sources officials police authorities lawyers workers experts analysts critics residents "
@@ -943,17 +1058,21 @@ def _acronyms(text: str) -> dict[str, str]:
     return out
 
 
-def _title_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+def _title_words(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Words the article uses as titles (capitalised before a full name: "Interior Minister
     Ana X") and as common words (it also writes them in lower case): not parts of names."""
     common = {fold(w) for w in re.findall(r"(?<![.!?]\s)\b[a-z][\w'’-]+", text)}
     titles: set[str] = set()
+    phrases: set[str] = set()
     for m in re.finditer(r"(?:\b[A-Z][\w'’-]+\s+){3,}", text):
         words = m.group().split()
         if words[-3].lower() not in _FUNCTION:  # the title right before the name
             titles.add(fold(words[-3]))
+        for k in range(len(words) - 2):  # and the title phrases ending there
+            phrases.add(" ".join(fold(w) for w in words[k:-2] if not w.isupper()))
     keep = [w for w in titles if len(w) > 2]
-    return frozenset(keep), frozenset(w for w in common if w not in _FUNCTION and len(w) > 2)
+    common_words = {w for w in common if w not in _FUNCTION and len(w) > 2}
+    return frozenset(keep), frozenset(common_words), frozenset(phrases - {""})
 
 
 def _role_noun(t: _Tok) -> bool:

@@ -27,10 +27,11 @@ def citations(chosen: Sequence[Scored]) -> list[Citation]:
 
 
 def _grouped(chosen: Sequence[Scored]) -> list[Scored]:
+    """Grouped by article, groups in the order of their best quote, best quote first."""
     order: dict[str, int] = {}
     for s in chosen:
         order.setdefault(s.candidate.article.id, len(order))
-    return sorted(chosen, key=lambda s: (order[s.candidate.article.id], s.candidate.start))
+    return sorted(chosen, key=lambda s: order[s.candidate.article.id])
 
 
 def body(chosen: Sequence[Scored]) -> str:

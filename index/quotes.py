@@ -186,8 +186,10 @@ class QuoteIndex:
         return list(self._by_speaker.get(speaker, []))
 
     def speakers(self) -> list[str]:
-        """Speakers with at least one statement, most quoted first."""
-        return sorted(self._by_speaker, key=lambda s: (-len(self._by_speaker[s]), s))
+        """Named speakers with at least one statement, most quoted first (descriptions such
+        as "a protester" or "officials" are left out)."""
+        named = [s for s in self._by_speaker if s[:1].isupper() or s.startswith("the ")]
+        return sorted(named, key=lambda s: (-len(self._by_speaker[s]), s))
 
     def aliases(self, speaker: str) -> tuple[str, ...]:
         sp = self._speakers.get(speaker)
@@ -348,9 +350,11 @@ def browse(
     about: str | None = None,
     since: str | None = None,
     embed: Callable[[list[str]], list[list[float]]] | None = None,
+    context: Callable[[Statement], str] | None = None,
 ) -> SpeakerQuotes:
     """The statements of the speaker `speaker` names (the best match), newest article first;
-    with `about`, ranked by similarity to the topic (`embed` gives the vectors)."""
+    with `about`, ranked by similarity to the topic (`embed` gives the vectors) of each
+    statement's sentence(s) (`context` gives them; the statement alone without it)."""
     found = index.find_speakers(speaker)
     if not found:
         raise SpeakerNotFound(f"No statements by {speaker!r} in the index.")
@@ -360,7 +364,10 @@ def browse(
         stmts = [s for s in stmts if (articles[s.article_id].date or "") >= since]
     hits = [QuoteHit(s, articles[s.article_id]) for s in stmts]
     if about and embed is not None and hits:
-        vecs = np.asarray(embed([about, *(h.statement.text for h in hits)]), dtype=np.float32)
+        # a statement is ranked with its sentence: "expects him to accept the verdict" is
+        # about Dodik because its sentence names him
+        around = context or (lambda st: st.text)
+        vecs = np.asarray(embed([about, *(around(h.statement) for h in hits)]), dtype=np.float32)
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
         sims = vecs[1:] @ vecs[0]
         hits = [replace(h, score=float(s)) for h, s in zip(hits, sims, strict=True)]

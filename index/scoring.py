@@ -46,6 +46,8 @@ FEATURES = (
     "lex",
     "lex_ctx",
     "lex_gap",
+    "lex_article",
+    "missing_rare",
     "speaker_same",
     "speaker_other",
     "speaker_asked",
@@ -188,6 +190,8 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
     q = ctx.question
     weights = term_weights(q, ctx.lexical)
     total = sum(w for w, _ in weights.values()) or 1.0
+    rarest = max((w for w, _ in weights.values()), default=1.0) or 1.0
+    article_bags: dict[str, frozenset[str]] = {}
     rows = []
     for c in candidates:
         text = ctx.article_text(c.article.id)
@@ -202,6 +206,12 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
         ctx_bag = unit.union(*(bags[j] for j in near)) if near else unit
         lex = sum(w for w, vs in weights.values() if vs & unit) / total
         lex_ctx = sum(w for w, vs in weights.values() if vs & ctx_bag) / total
+        if c.article.id not in article_bags:
+            article_bags[c.article.id] = frozenset().union(*bags) if bags else frozenset()
+        in_article = article_bags[c.article.id]
+        lex_article = sum(w for w, vs in weights.values() if vs & in_article) / total
+        # the rarest question term the article never uses: the topic it does not cover
+        missing = max((w for w, vs in weights.values() if not vs & in_article), default=0.0)
         dense, dense_ctx = _dense(ctx, c, len(sents))
         has_number = bool(_NUMBER.search(c.text))
         has_time = bool(_TIME.search(c.text))
@@ -222,6 +232,8 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
                 lex,
                 lex_ctx,
                 0.0,
+                lex_article,
+                missing / rarest,
                 float(speaker_q and c.speaker == ctx.speaker),
                 float(speaker_q and c.speaker is not None and c.speaker != ctx.speaker),
                 float(speaker_q),

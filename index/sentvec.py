@@ -61,9 +61,8 @@ class SentenceVectors:
 
 
 def _sentence_transformer(embedder: BaseEmbedding) -> Any | None:
-    """The torch model behind a llama-index HuggingFaceEmbedding, whose token vectors the
-    chunk pass pools into sentence vectors; None for any other embedder (ONNX, OpenAI, a
-    wrapper), which embeds sentences through its own API."""
+    """The sentence-transformers model of a local embedder, or None (any other embedder,
+    wrappers included, goes through its own `get_text_embedding_batch`)."""
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     if not isinstance(embedder, HuggingFaceEmbedding):
@@ -108,7 +107,7 @@ def embed_chunks_and_sentences(
     chunk_vecs: list[list[float]] = []
     for i, out in enumerate(outputs):
         emb = out["sentence_embedding"]
-        emb = torch.nn.functional.normalize(emb, dim=-1) if embedder.normalize else emb  # type: ignore[attr-defined]
+        emb = torch.nn.functional.normalize(emb, dim=-1)  # cosine space: unit vectors
         chunk_vecs.append(emb.float().tolist())
         aid, shift, chunk_start = places[i]
         sents = sentences.get(aid)

@@ -455,6 +455,9 @@ class Newsdesk:
                 about=about.strip() if about and about.strip() else None,
                 since=since,
                 embed=self.embedder.get_text_embedding_batch,
+                context=lambda st: snap.article_text(st.article_id)[
+                    st.sentence_start : st.sentence_end
+                ],
             )
 
         return self._serving(work)

@@ -67,7 +67,7 @@ def test_ask_prints_quotes_and_sources(workspace: tuple[Path, dict[str, str]]) -
     root, env = workspace
     done = _run(["ask", "What did Rutte say about Dodik?"], root, env)
     assert done.returncode == 0, done.stderr
-    assert "“" in done.stdout and "expects him to accept the verdict" in done.stdout
+    assert "\n> " in done.stdout and "expects him to accept the verdict" in done.stdout
     assert (
         "Sources:" in done.stdout
         and "[1]" in done.stdout

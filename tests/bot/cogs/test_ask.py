@@ -74,7 +74,7 @@ async def test_a_mention_is_answered_in_a_new_thread_titled_from_the_question(fa
     assert body["flags"] & IS_COMPONENTS_V2 and not body.get("content")
     assert pings_nobody(body["allowed_mentions"])
     text = text_of(body)
-    assert "### What Rutte said" in text
+    assert "### What Mark Rutte said" in text
     for c in expected.citations:
         assert render.quote_block(c) in text  # every quote whole, escaped, numbered
     titles = {c.article.title for c in expected.citations}
@@ -100,8 +100,8 @@ async def test_a_follow_up_in_the_thread_needs_no_mention_and_keeps_the_speaker(
 
     assert seen[1] == ("and what did he say about the verdict?", [seen[0][0]])
     text = text_of(follow.json)
-    assert "-# Answering: What did Rutte say about the verdict?" in text
-    assert "### What Rutte said" in text
+    assert "-# Answering: What did Mark Rutte say about the verdict?" in text
+    assert "### What Mark Rutte said" in text
     assert str(follow.json["message_reference"]["message_id"]) != question["id"]
     assert len(posts_in(fake, question["id"])) == 2  # its own answers are not questions
     assert fake.threads == {int(question["id"]): fake.threads[int(question["id"])]}
@@ -120,7 +120,7 @@ async def test_the_thread_still_takes_follow_ups_after_a_restart(fake, bots, des
     follow = await next_post(fake, question["id"], after=n)
 
     assert seen == [("and what did he say about the verdict?", ["What did Rutte say about Dodik?"])]
-    assert "Answering: What did Rutte say about the verdict?" in text_of(follow.json)
+    assert "Answering: What did Mark Rutte say about the verdict?" in text_of(follow.json)
 
 
 async def test_without_permission_to_create_threads_the_answer_is_a_reply(fake, bots, desk):
@@ -131,7 +131,7 @@ async def test_without_permission_to_create_threads_the_answer_is_a_reply(fake, 
     post = await next_post(fake, fake.channel["id"])
 
     assert str(post.json["message_reference"]["message_id"]) == question["id"]
-    assert "### What Rutte said" in text_of(post.json)
+    assert "### What Mark Rutte said" in text_of(post.json)
     assert fake.threads == {}
 
 
@@ -166,7 +166,7 @@ async def test_a_reply_to_an_answer_is_a_follow_up_after_a_restart(fake, bots, d
     post = await next_post(fake, fake.channel["id"], after=n)
 
     assert seen == [("and what did he say about the verdict?", ["What did Rutte say about Dodik?"])]
-    assert "Answering: What did Rutte say about the verdict?" in text_of(post.json)
+    assert "Answering: What did Mark Rutte say about the verdict?" in text_of(post.json)
 
 
 async def test_messages_not_for_the_bot_are_ignored(fake, bots, desk):
