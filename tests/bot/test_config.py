@@ -25,3 +25,10 @@ def test_lists_and_secrets_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     settings = BotSettings.load(None)
     assert settings.discord.guild_ids == [1, 22, 333]
     assert "secret-token" not in repr(settings)
+
+
+def test_feed_channel_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("DISCORD_FEED_CHANNEL_ID", "")
+    assert DiscordSettings(_env_file=None).feed_channel_id is None
+    monkeypatch.setenv("DISCORD_FEED_CHANNEL_ID", "123456789012345678")
+    assert DiscordSettings(_env_file=None).feed_channel_id == 123456789012345678

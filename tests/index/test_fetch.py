@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from index.config import CoreSettings, DiscordSettings
+from index.config import CoreSettings
 from index.fetch import (
     FetchRefused,
     check_url,
@@ -87,6 +87,3 @@ def test_feed_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     core = CoreSettings(_env_file=None)
     assert core.feeds == ["https://a.example/rss", "https://b.example/atom.xml"]
     assert core.feed_minutes == 30 and not core.fetch_allow_private
-    assert DiscordSettings(_env_file=None).feed_channel_id is None
-    monkeypatch.setenv("DISCORD_FEED_CHANNEL_ID", "123456789012345678")
-    assert DiscordSettings(_env_file=None).feed_channel_id == 123456789012345678
