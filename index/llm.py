@@ -342,7 +342,9 @@ def _check_answers(
     verified quote, ranked by the offline mode's relevance score within reach of the best
     quote the offline mode would show (same threshold and ratio it uses itself)."""
     if not checked.citations:
-        telling = [n for n in checked.notes if n.startswith("removed “")] or checked.notes
+        telling = [
+            n for n in checked.notes if n.startswith("removed") and "markup" not in n
+        ] or checked.notes
         first = f": {telling[0]}" if telling else ""
         raise LLMFallback(f"nothing in the LLM's answer survived verification{first}")
     candidates = Extractor(1).quotes(analyze(question), passages, text_of)
