@@ -75,8 +75,8 @@ def score(case: dict[str, Any], answer: Answer, article_text: Any) -> dict[str, 
         quotes += 1
         short += len(re.findall(r"\w+", inner)) < 3
         after = re.match(r"\s*\[(\d+)\]", answer.text[q.end :])
-        cited = by_n.get(int(after.group(1))) if after else None
-        faithful += cited is not None and norm(inner) in norm(article_text(cited.article.id))
+        target = by_n.get(int(after.group(1))) if after else None
+        faithful += target is not None and norm(inner) in norm(article_text(target.article.id))
     return {
         "id": case["id"],
         "answerable": bool(case.get("answerable", True)),
