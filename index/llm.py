@@ -346,7 +346,9 @@ def _check_answers(checked: Verified, judge: Judge | None) -> None:
     """Raise `LLMFallback` unless the verified remainder answers: at least one substantive
     verified quote, and, when the caller can judge relevance, citations that answer."""
     if not checked.citations:
-        telling = [n for n in checked.notes if n.startswith("removed “")] or checked.notes
+        telling = [
+            n for n in checked.notes if n.startswith("removed") and "markup" not in n
+        ] or checked.notes
         first = f": {telling[0]}" if telling else ""
         raise LLMFallback(f"nothing in the LLM's answer survived verification{first}")
     reason = judge(checked.citations) if judge is not None else None

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CONTEXT_TOKENS = 2048  # llama.cpp's n_ctx; newsdesk is told the same (NEWSDESK_LLM_CONTEXT_TOKENS)
 STARTUP_SECONDS = 180.0  # loading a 100 MB model on two busy cores
@@ -63,7 +64,7 @@ class LlamaServer:
 
     def start(self, timeout: float = STARTUP_SECONDS) -> LlamaServer:
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", "tests.llm.serve",  # llama_cpp.server, AMX off (see there)
             "--model", str(model_path()),
             "--model_alias", self.model,
             "--host", "127.0.0.1",
@@ -72,7 +73,9 @@ class LlamaServer:
             "--n_threads", str(self.threads),
         ]  # fmt: skip
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        self._proc = subprocess.Popen(
+            cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=REPO
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
