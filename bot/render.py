@@ -91,9 +91,10 @@ def escape_text(text: str) -> str:
 
 
 def quote_block(citation: Citation) -> str:
-    """`> “quote” [n]`, the quote escaped, each of its lines inside the block quote."""
+    """`> quote [n]`: the article's own words, escaped, each of its lines inside the block
+    quote. No marks are added: the article's own quotation marks stand, never doubled."""
     quoted = escape_text(citation.quote.strip()).replace("\n", "\n> ")
-    return f"> “{quoted}” [{citation.n}]"
+    return f"> {quoted} [{citation.n}]"
 
 
 def article_heading(article: ArticleRef) -> str:
@@ -106,7 +107,7 @@ def article_heading(article: ArticleRef) -> str:
 def article_groups(citations: Sequence[Citation]) -> list[tuple[ArticleRef, list[Citation]]]:
     """The citations grouped by article, each article once, in order of first citation."""
     groups: dict[str, tuple[ArticleRef, list[Citation]]] = {}
-    for c in _unique_citations(citations):
+    for c in _distinct_quotes(citations):
         groups.setdefault(c.article.id, (c.article, []))[1].append(c)
     return list(groups.values())
 
@@ -179,7 +180,7 @@ def answer_header(answer: Answer, *, about: str | None = None) -> list[str]:
 
 def answer_footer(answer: Answer, page: int, pages: int) -> str:
     articles = len(article_groups(answer.citations))
-    quotes = len(_unique_citations(answer.citations))
+    quotes = len(_distinct_quotes(answer.citations))
     parts = []
     if quotes:
         parts.append(
@@ -384,6 +385,18 @@ def answer_messages(
         text = text + "\n\n**Sources**\n" + "\n".join(lines)
     spans = protected_spans(text, (escape_text(c.quote) for c in answer.citations))
     return split_message(text, limit, spans) or ["I have no answer to that."]
+
+
+def _distinct_quotes(citations: Sequence[Citation]) -> list[Citation]:
+    """The citations, each quoted span once (quotes of one article share its number)."""
+    seen: set[tuple[int, str, int, int, str]] = set()
+    out = []
+    for c in sorted(citations, key=lambda c: c.n):
+        key = (c.n, c.article.id, c.start, c.end, c.quote)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
 
 
 def _unique_citations(citations: Sequence[Citation]) -> list[Citation]:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from index import present
+from index.candidates import MAX_UNIT_CHARS
 from index.models import Answer, Citation, Mode, Passage
 from index.question import Question
 from index.scoring import Scored
+from index.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,9 @@ class ExtractiveAnswerer:
     mode: Mode = "extractive"
 
     def answer(self, job: Job) -> Answer:
-        chosen = select(job.scored, job.threshold, job.second_ratio, job.max_quotes)
+        chosen = whole_statements(
+            select(job.scored, job.threshold, job.second_ratio, job.max_quotes), job
+        )
         confidence = job.scored[0].probability if job.scored else 0.0
         q = job.question
         if not chosen:
@@ -162,6 +166,51 @@ def select(
             continue
         chosen.append(s)
     return chosen
+
+
+def whole_statements(chosen: Sequence[Scored], job: Job) -> list[Scored]:
+    """For a speaker question, each chosen candidate the asked-about speaker says, grown over
+    the next and previous candidates of its paragraph that the same speaker says (a statement
+    that goes on past its first quotation is shown whole), within MAX_UNIT_CHARS."""
+    if not job.speaker:
+        return list(chosen)
+    out: list[Scored] = []
+    for s in chosen:
+        c = s.candidate
+        if c.speaker != job.speaker:
+            out.append(s)
+            continue
+        text = job.article_text(c.article.id)
+        sents = split_sentences(text)
+        same = [
+            x.candidate
+            for x in job.scored
+            if x.candidate.article.id == c.article.id and x.candidate.speaker == job.speaker
+        ]
+        lo, hi = c.lo, c.hi
+        grew = True
+        while grew:
+            grew = False
+            for o in same:
+                after = o.lo == hi + 1 and sents[o.lo].para == sents[hi].para
+                before = o.hi == lo - 1 and sents[o.hi].para == sents[lo].para
+                if after and sents[o.hi].end - sents[lo].start <= MAX_UNIT_CHARS:
+                    hi, grew = o.hi, True
+                elif before and sents[hi].end - sents[o.lo].start <= MAX_UNIT_CHARS:
+                    lo, grew = o.lo, True
+        grown = s
+        if (lo, hi) != (c.lo, c.hi):
+            start, end = sents[lo].start, sents[hi].end
+            c = replace(c, lo=lo, hi=hi, start=start, end=end, text=text[start:end])
+            grown = replace(s, candidate=c)
+        if not any(
+            x.candidate.article.id == c.article.id
+            and x.candidate.start < c.end
+            and c.start < x.candidate.end
+            for x in out
+        ):
+            out.append(grown)
+    return out
 
 
 def rerank(passages: Sequence[Passage], scored: Sequence[Scored], k: int) -> list[Passage]:

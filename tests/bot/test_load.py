@@ -57,7 +57,10 @@ async def test_fifty_questions_at_once_during_a_reindex_are_all_answered_and_the
         cooldown_seconds=60,
         answer_in_thread=False,  # the scenario counts replies to each question
     )
-    pool = demo_questions()
+    # The questions the core answers with their evidence when asked alone: under load, each
+    # must be answered just as well (answer quality itself is measured by `newsdesk eval`).
+    pool = [q for q in demo_questions() if q.evidence in changing_desk.ask(q.text).text]
+    assert len(pool) >= 10
     questions = [pool[i % len(pool)] for i in range(QUESTIONS)]
 
     run = await run_load(

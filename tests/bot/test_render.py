@@ -272,8 +272,8 @@ def test_the_layout_groups_quotes_by_article_and_links_each_article_once():
 
     assert pages == 1
     assert text.count("**Port [strike] \\*ends\\***") == 1
-    assert "> “First.” [1]\n> “Second.” [2]" in text
-    assert "**Other**\n> “Third.” [3]" in text
+    assert "> First. [1]\n> Second. [2]" in text  # the words, no marks added
+    assert "**Other**\n> Third. [3]" in text
     assert "### What The mayor said" in text
     assert "-# 3 quotes from 2 articles" in text
     links = [b for b in _buttons(components) if b.get("style") == 5]
