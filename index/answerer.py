@@ -118,11 +118,13 @@ class LLMModeAnswerer:
 
 
 def relevance_gap(job: Job, citations: Sequence[Citation]) -> str | None:
-    """Why `citations` do not answer `job` (None when they do): the best scored candidate
-    they cover must reach what the extractive answer itself would need to show it."""
+    """Why `citations` do not answer `job` (None when they do): the best scored candidate they
+    cover must come within `second_ratio` of the best candidate of all (as a further quote
+    must, to be shown offline) and of the refusal threshold: the LLM's reading may answer a
+    little below where the offline answer would refuse, not far below."""
     if not job.scored:
         return None
-    need = max(job.threshold, job.second_ratio * job.scored[0].probability)
+    need = job.second_ratio * max(job.scored[0].probability, job.threshold)
     got = max(
         (
             s.probability
@@ -138,7 +140,10 @@ def relevance_gap(job: Job, citations: Sequence[Citation]) -> str | None:
     )
     if got >= need:
         return None
-    return f"the LLM's verified quotes do not answer the question (relevance {got:.2f}, needs {need:.2f})"
+    return (
+        f"the LLM's verified quotes do not answer the question "
+        f"(relevance {got:.2f}, needs {need:.2f})"
+    )
 
 
 def select(

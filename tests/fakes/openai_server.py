@@ -240,8 +240,9 @@ _QUOTE_MARKS = '"“”«»'
 
 
 def quote_first_passage(request: dict[str, Any]) -> Reply:
-    """Answer faithfully: quote the longest plain sentence of passage [1] (up to 200
-    characters, no quote marks inside), cited [1]; refuse when there is no passage."""
+    """Answer faithfully: quote the plain sentence of passage [1] (up to 200 characters, no
+    quote marks inside) that shares the most words with the question, the longest of those,
+    cited [1]; refuse when there is no passage."""
     user = next((m["content"] for m in request.get("messages", []) if m.get("role") == "user"), "")
     blocks = dict(_PASSAGE.findall(str(user)))
     body = blocks.get("1", "")
@@ -255,7 +256,11 @@ def quote_first_passage(request: dict[str, Any]) -> Reply:
     candidates = [s for s in candidates if len(s) <= 200] or [s[:200] for s in candidates]
     if not candidates:
         return Reply("The articles I have do not answer that.")
-    sentence = max(candidates, key=len).rstrip(".!?")
+    asked = re.search(r"<question>\s*(.*?)\s*</question>", str(user), re.DOTALL)
+    words = set(re.findall(r"\w{4,}", asked.group(1).lower())) if asked else set()
+    sentence = max(
+        candidates, key=lambda s: (len(words & set(re.findall(r"\w{4,}", s.lower()))), len(s))
+    ).rstrip(".!?")
     unknown = prompts.render("unknown").strip()
     source = meta.get("Outlet", unknown)
     source = "the article" if source == unknown else source

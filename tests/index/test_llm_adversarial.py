@@ -203,19 +203,6 @@ def test_repeated_sentences_are_shown_once(fake_openai: FakeOpenAI, corpus: Corp
     assert sum("repeats" in n for n in answer.verification) == 4
 
 
-def test_quotes_that_do_not_answer_fall_back(fake_openai: FakeOpenAI, hostile: Corpus) -> None:
-    """A verbatim but off-topic quote: the offline mode's relevance score says no."""
-    reply = "The council said “Construction costs were estimated at 12 million euros” [1]."
-    with pytest.raises(LLMFallback, match="do not answer"):
-        ask(
-            fake_openai,
-            reply,
-            [hostile.whole("bridge")],
-            hostile,
-            "Who will open the bridge to traffic?",
-        )
-
-
 def test_most_questions_falling_back_logs_a_warning(
     fake_openai: FakeOpenAI, corpus: Corpus, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -54,6 +54,20 @@ def test_hallucinated_quote_never_reaches_the_user(
         assert llm_desk.source(c.article.id).text[c.start : c.end] == c.quote
 
 
+def test_a_verbatim_quote_off_the_question_gives_the_offline_answer(
+    llm_desk: Newsdesk, fake_openai: FakeOpenAI
+) -> None:
+    """Verbatim, cited, and about something else: the scorer says it does not answer."""
+    offline = llm_desk.ask("What did Rutte say about Dodik?", offline=True)
+    fake_openai.script(
+        "Rutte said “there is a clear US commitment to the alliance, but also a clear "
+        "expectation that European allies will increase their spending” [1]."
+    )
+    answer = llm_desk.ask("What did Rutte say about Dodik?")
+    assert answer.mode == "extractive" and answer.text == offline.text
+    assert any("do not answer" in note for note in answer.verification)
+
+
 @pytest.mark.parametrize(
     "failure", [Reply.error(500), Reply.error(429), Reply.garbage(), Reply("")]
 )
@@ -111,7 +125,7 @@ def test_eval_in_llm_mode_with_faithful_server_is_fully_faithful(
             answer = desk.ask(case.question)
             assert_quotes_verbatim_llm(answer, desk)
             results.append(score_case(case, answer, desk.snapshot.article_text, 5))
-            if answer.mode != "llm":  # the quoted sentence did not answer: offline serves
+            if answer.mode != "llm" and not answer.refused:  # the quote did not answer
                 assert any("answered offline" in v for v in answer.verification)
     summary = summarize(results, 5)
     assert summary["quote_faithfulness"] == 1.0
