@@ -46,6 +46,7 @@ from benchmarks.bench import (
     measure_memory,
     noop_reindex,
     percentile,
+    query_latency,
     say,
 )
 from index.embedding import make_embedder, model_key
@@ -122,31 +123,6 @@ def score(desk: Newsdesk, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def latency(desk: Newsdesk, questions: Sequence[str], repeats: int) -> dict[str, Any]:
-    """`ask(q, offline=True)` over `questions`, `repeats` timed passes (after a scored one)."""
-    totals: list[float] = []
-    cpu: list[float] = []
-    parts: dict[str, list[float]] = {}
-    load = os.getloadavg()[0]
-    for _ in range(repeats):
-        for q in questions:
-            t, c = time.perf_counter(), time.process_time()
-            answer = desk.ask(q, offline=True)
-            totals.append((time.perf_counter() - t) * 1000)
-            cpu.append((time.process_time() - c) * 1000)
-            for key, ms in answer.timings_ms.items():
-                if key not in ("total", "retrieve"):
-                    parts.setdefault(key, []).append(ms)
-    return {
-        "queries": len(totals),
-        "p50_ms": round(percentile(totals, 50), 1),
-        "p95_ms": round(percentile(totals, 95), 1),
-        "cpu_p50_ms": round(percentile(cpu, 50), 1),
-        "p50_parts_ms": {k: round(percentile(v, 50), 1) for k, v in parts.items()},
-        "loadavg_1m": [round(load, 2), round(os.getloadavg()[0], 2)],
-    }
-
-
 def query_embedding(embedder: Any, questions: Sequence[str], repeats: int) -> dict[str, Any]:
     """The query embedding alone: wall and CPU milliseconds per question."""
     wall: list[float] = []
@@ -202,7 +178,7 @@ def run_backends(
             "noop_reindex": noop_reindex(desk, corpus_dir),
             "quality": {"dev": score(desk, dev), "dev-news": score(desk, dev_news)},
             "query_embedding": query_embedding(embedder, questions, QUERY_REPEATS),
-            "query": latency(desk, questions, QUERY_REPEATS),
+            "query": query_latency(desk, questions, QUERY_REPEATS),
         }
         results["backends"][backend] = out
         say(f"{backend}: done: {json.dumps(out['quality']['dev-news'])[:200]}")
@@ -229,7 +205,7 @@ def run_scale(corpus: Path, limit: int | None, backend: str, workdir: Path) -> d
     say(f"{backend}: built in {clock.wall:.0f} s; no-change reindex, queries")
     noop = noop_reindex(desk, corpus_dir)
     quality = score(desk, dev_news)
-    query = latency(desk, questions, QUERY_REPEATS)
+    query = query_latency(desk, questions, QUERY_REPEATS)
     del desk
     gc.collect()
     say(f"{backend}: memory of a fresh serving process")
