@@ -51,7 +51,7 @@ class CoreSettings(_Section):
     max_quotes: int = Field(default=3, ge=1, le=10)
     max_file_mb: float = Field(default=10.0, gt=0)
     log_level: str = "WARNING"
-    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
     embed_cache_dir: Path | None = None  # exported ONNX models; None: the user cache
     embed_threads: int = Field(default=0, ge=0)  # ONNX Runtime threads; 0: the usable cores
 
