@@ -767,6 +767,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, help="first N articles of the corpus")
     parser.add_argument(
+        "--raw-every", type=int, default=1, help="--backends: the raw model embeds every Nth text"
+    )
+    parser.add_argument("--repeats", type=int, default=2, help="--backends: timed query passes")
+    parser.add_argument(
         "--chart", nargs="+", type=Path, help="JSON files of --scale runs: cost against size"
     )
     args = parser.parse_args(argv)

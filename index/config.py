@@ -55,7 +55,7 @@ class CoreSettings(_Section):
     llm_context_tokens: int = Field(default=8192, ge=512)  # the LLM's context window, tokens
     llm_max_retries: int = Field(default=1, ge=0, le=10)  # client retries on 429, 5xx, resets
     llm_connect_timeout: float = Field(default=5.0, gt=0)  # seconds to connect to the endpoint
-    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx-int8"
     embed_cache_dir: Path | None = None  # exported ONNX models; None: the user cache
     embed_threads: int = Field(default=0, ge=0)  # ONNX Runtime threads; 0: the usable cores
     feeds: StrList = []  # RSS/Atom feed URLs
