@@ -20,6 +20,7 @@ since the machine may be shared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -311,7 +312,12 @@ def main(args: argparse.Namespace) -> int:
         print(growth_chart(runs))
         return 0
     out: Path = args.out
-    with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.workdir is not None:
+            args.workdir.mkdir(parents=True, exist_ok=False)
+            tmp = str(args.workdir)
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="newsdesk-bench-"))
         if args.scale:
             results = run_scale(args.scale, args.limit, args.backend or "onnx", Path(tmp))
             text = scale_table(results)

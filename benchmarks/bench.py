@@ -771,6 +771,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=2, help="--backends: timed query passes")
     parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="--scale/--backends: build here (a new directory) and keep it, instead of a temp "
+        "directory; its articles/ and index/ can then be served or evaluated",
+    )
+    parser.add_argument(
         "--chart", nargs="+", type=Path, help="JSON files of --scale runs: cost against size"
     )
     args = parser.parse_args(argv)
