@@ -17,7 +17,6 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 import Stemmer
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 # bm25s sets its own logger to DEBUG on import; keep its per-index chatter out of our logs.
@@ -44,6 +43,7 @@ _FOLD_EXTRA = str.maketrans(
     }
 )
 FUZZY_MIN_LEN = 5  # shorter terms are too easily one edit from another word
+MAX_VARIANTS = 8  # spellings one edit away that a query term expands to, itself included
 
 STOPWORDS = frozenset(
     (
@@ -180,7 +180,7 @@ class LexicalIndex:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._vocab: dict[str, int] = dict(self._bm25.vocab_dict) if corpus else {}
-        self._vocab_list = list(self._vocab)
+        self._near = OneEdit(self._vocab)
         self._doc_freq = self._doc_frequencies() if corpus else {}
 
     def _doc_frequencies(self) -> dict[str, int]:
@@ -194,12 +194,9 @@ class LexicalIndex:
     def expand(self, term: str) -> list[tuple[str, float]]:
         """`term` and the index's terms one edit away, with weights (1.0 exact, 0.7 variant)."""
         found = [(term, 1.0)] if term in self._vocab else []
-        if len(term) >= FUZZY_MIN_LEN and self._vocab_list:
-            for other, _dist, _ in process.extract(
-                term, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=1, limit=8
-            ):
-                if other != term and len(other) >= FUZZY_MIN_LEN - 1:
-                    found.append((other, 0.7))
+        if len(term) >= FUZZY_MIN_LEN:
+            near = self._near.near(term)[:MAX_VARIANTS]
+            found += [(o, 0.7) for o in near if o != term and len(o) >= FUZZY_MIN_LEN - 1]
         return found
 
     def scores(self, query_terms: Iterable[str]) -> np.ndarray:
@@ -221,6 +218,40 @@ class LexicalIndex:
         idx = np.argpartition(-s, k - 1)[:k]
         idx = idx[np.argsort(-s[idx])]
         return [(int(i), float(s[i])) for i in idx if s[i] > 0]
+
+
+class OneEdit:
+    """The words of a fixed list within one edit (Levenshtein) of a given word, found without
+    a scan of the list: two words one edit apart share a key among each word and its
+    single-letter deletions (the symmetric-delete method). Keys are kept as sorted hashes, so a
+    vocabulary of 100k words costs a few MB; every hit is checked with the real distance."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = list(words)
+        keys: list[int] = []
+        owners: list[int] = []
+        for n, w in enumerate(self.words):
+            for k in _deletions(w):
+                keys.append(hash(k))
+                owners.append(n)
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        self._keys = np.asarray(keys, dtype=np.int64)[order]
+        self._owners = np.asarray(owners, dtype=np.int32)[order]
+
+    def near(self, word: str) -> list[str]:
+        """Words at distance 0 or 1 from `word`: the word itself first, then in list order."""
+        if not self.words:
+            return []
+        probe = np.asarray([hash(k) for k in _deletions(word)], dtype=np.int64)
+        lo = np.searchsorted(self._keys, probe, "left")
+        hi = np.searchsorted(self._keys, probe, "right")
+        ids = sorted({int(i) for a, b in zip(lo, hi, strict=True) for i in self._owners[a:b]})
+        hits = [(Levenshtein.distance(word, self.words[i], score_cutoff=1), i) for i in ids]
+        return [self.words[i] for d, i in sorted(hits) if d <= 1]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def fuzzy_equal(a: str, b: str) -> bool:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from index.attribution import ATTRIBUTION_VERSION, Annotation, annotate, fold
 from index.errors import NewsdeskError
+from index.lexical import OneEdit
 from index.models import ArticleRef
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ class QuoteIndex:
             merged.roles |= sp.roles
         self._by_article: dict[str, list[Statement]] = {}
         self._by_speaker: dict[str, list[Statement]] = {}
+        self._speaker_lookup: _SpeakerLookup | None = None
         for aid in sorted(self._raw):
             self._build(aid)
 
@@ -209,7 +210,7 @@ class QuoteIndex:
             ids = set(article_ids)
             allowed = {st.speaker for a in ids for st in self._by_article.get(a, []) if st.speaker}
         scores: dict[str, float] = {}
-        for name in self._by_speaker:
+        for name in self._lookup().candidates(want_words):
             if allowed is not None and name not in allowed:
                 continue
             sp = self._speakers[name]
@@ -222,7 +223,14 @@ class QuoteIndex:
                 s = max(s, role * ROLE_MATCH)
             if s > 0:
                 scores[name] = s
-        return sorted(scores.items(), key=lambda kv: (-kv[1], -len(self._by_speaker[kv[0]])))
+        return sorted(scores.items(), key=lambda kv: (-kv[1], -len(self._by_speaker[kv[0]]), kv[0]))
+
+    def _lookup(self) -> _SpeakerLookup:
+        """Speakers by surname and role word, built on first use (the index is immutable)."""
+        if self._speaker_lookup is None:
+            named = {n: self._speakers[n] for n in self._by_speaker}
+            self._speaker_lookup = _SpeakerLookup(named)
+        return self._speaker_lookup
 
     def all(self) -> Iterable[Statement]:
         for aid in sorted(self._by_article):
@@ -230,6 +238,33 @@ class QuoteIndex:
 
 
 _ARTICLES = frozenset("the a an mr mrs ms dr".split())
+
+
+class _SpeakerLookup:
+    """Which speakers a mention can match at all, without scoring every speaker: those with an
+    alias whose surname is within one edit of the mention's last word, and those with a role
+    sharing a word with the mention. `_name_score` and `_role_score` are zero for the rest."""
+
+    def __init__(self, speakers: Mapping[str, _Speaker]) -> None:
+        self._by_surname: dict[str, set[str]] = {}
+        self._by_role_word: dict[str, set[str]] = {}
+        for name, sp in speakers.items():
+            for alias in sp.aliases | {name}:
+                words = fold(alias).split()
+                if words:
+                    self._by_surname.setdefault(words[-1], set()).add(name)
+            for role in sp.roles:
+                for w in fold(role).split():
+                    self._by_role_word.setdefault(w, set()).add(name)
+        self._surnames = OneEdit(self._by_surname)
+
+    def candidates(self, want: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for surname in self._surnames.near(want[-1]):
+            out |= self._by_surname[surname]
+        for w in set(want):
+            out |= self._by_role_word.get(w, set())
+        return out
 
 
 def _name_score(want: list[str], alias: str) -> float:
@@ -291,7 +326,7 @@ def _merge(local: Mapping[tuple[str, str], _Speaker]) -> dict[tuple[str, str], s
     for g in groups:
         for n in g:
             heads_by_surname.setdefault(fold(n.split()[-1]), set()).add(g[0])
-    surnames = list(heads_by_surname)
+    surnames = OneEdit(heads_by_surname)
     for k, s in local.items():
         if k in canon:
             continue
@@ -299,9 +334,7 @@ def _merge(local: Mapping[tuple[str, str], _Speaker]) -> dict[tuple[str, str], s
             f = fold(s.name)
             heads = set(heads_by_surname.get(f, ()))
             if len(f) > 3:
-                for other, _d, _i in process.extract(
-                    f, surnames, scorer=Levenshtein.distance, score_cutoff=1, limit=None
-                ):
+                for other in surnames.near(f):
                     if len(other) > 3:
                         heads |= heads_by_surname[other]
             canon[k] = heads.pop() if len(heads) == 1 else s.name

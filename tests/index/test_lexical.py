@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from index.lexical import LexicalIndex, fold, terms
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
+
+from index.lexical import LexicalIndex, OneEdit, fold, terms
 from index.question import analyze
+
+_WORD = st.text(alphabet="abcde", min_size=0, max_size=7)
 
 
 def test_diacritics_fold() -> None:
@@ -24,6 +30,18 @@ def test_bm25_finds_variants_one_edit_away() -> None:
     best = index.top(terms("defence spending"), 3)
     assert best[0][0] == 0
     assert ("defens", 0.7) in index.expand("defenc")
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(_WORD, max_size=40, unique=True), word=_WORD)
+def test_one_edit_finds_exactly_the_words_a_scan_finds(words: list[str], word: str) -> None:
+    """Over a small alphabet, so that near words, collisions and repeats are common."""
+    scan = sorted(
+        (Levenshtein.distance(word, w), i)
+        for i, w in enumerate(words)
+        if Levenshtein.distance(word, w) <= 1
+    )
+    assert OneEdit(words).near(word) == [words[i] for _d, i in scan]
 
 
 def test_bm25_ranks_folded_names() -> None:
