@@ -196,22 +196,41 @@ def run_backends(
     return results
 
 
-def run_scale(corpus: Path, limit: int | None, backend: str, workdir: Path) -> dict[str, Any]:
+def run_scale(
+    corpus: Path, limit: int | None, backend: str, workdir: Path, *, serve_only: bool = False
+) -> dict[str, Any]:
+    """Build demo + `corpus` in `workdir`, then measure serving. With `serve_only`, the build
+    of an earlier run kept in `workdir` is reused and its build figures are carried over."""
     dev_news = load_dev(DEV_NEWS)
     questions = [r["question"] for r in load_dev(DEV) + dev_news]
     corpus_dir = workdir / "articles"
-    n = make_corpus_dir(corpus_dir, corpus, limit)
-    label = f"demo + {n} {corpus.stem} articles"
     settings = bench_settings(workdir / "index", corpus_dir, backend)
-    start = _rss_mb()
-    embedder = make_embedder(settings)
-    desk = Newsdesk.open(settings, embedder=TimedEmbedder(embedder))
-    model = _rss_mb()
-    say(f"{backend}: full build of {label}")
-    with Clock() as clock:
-        build = ingest_newsdesk(desk, corpus_dir)
-    built = _rss_mb()
-    say(f"{backend}: built in {clock.wall:.0f} s; no-change reindex, queries")
+    if serve_only:
+        earlier = json.loads((workdir / "build.json").read_text(encoding="utf-8"))
+        n, label, build = earlier["n"], earlier["label"], earlier["build"]
+        desk = Newsdesk.open(settings)
+    else:
+        n = make_corpus_dir(corpus_dir, corpus, limit)
+        label = f"demo + {n} {corpus.stem} articles"
+        start = _rss_mb()
+        embedder = make_embedder(settings)
+        desk = Newsdesk.open(settings, embedder=TimedEmbedder(embedder))
+        model = _rss_mb()
+        say(f"{backend}: full build of {label}")
+        with Clock() as clock:
+            build = ingest_newsdesk(desk, corpus_dir)
+        built = _rss_mb()
+        build |= {
+            "rss_mb_before": start["VmRSS"],
+            "rss_mb_model_loaded": model["VmRSS"],
+            "rss_mb_after_build": built["VmRSS"],
+            "peak_rss_mb": built["VmHWM"],
+        }
+        (workdir / "build.json").write_text(
+            json.dumps({"n": n, "label": label, "build": build}), encoding="utf-8"
+        )
+        say(f"{backend}: built in {clock.wall:.0f} s")
+    say(f"{backend}: no-change reindex, queries")
     noop = noop_reindex(desk, corpus_dir)
     quality = score(desk, dev_news)
     query = query_latency(desk, questions, QUERY_REPEATS)
@@ -223,13 +242,8 @@ def run_scale(corpus: Path, limit: int | None, backend: str, workdir: Path) -> d
         "corpus": label,
         "articles": n + 5,
         "backend": backend,
-        "build": {
-            **build,
-            "rss_mb_before": start["VmRSS"],
-            "rss_mb_model_loaded": model["VmRSS"],
-            "rss_mb_after_build": built["VmRSS"],
-            "peak_rss_mb": built["VmHWM"],
-        },
+        "build": build,
+        "serve_only": serve_only,
         "noop_reindex": noop,
         "quality_dev_news": quality,
         "query": query,
@@ -314,12 +328,18 @@ def main(args: argparse.Namespace) -> int:
     out: Path = args.out
     with contextlib.ExitStack() as stack:
         if args.workdir is not None:
-            args.workdir.mkdir(parents=True, exist_ok=False)
+            args.workdir.mkdir(parents=True, exist_ok=args.serve_only)
             tmp = str(args.workdir)
         else:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="newsdesk-bench-"))
         if args.scale:
-            results = run_scale(args.scale, args.limit, args.backend or "onnx", Path(tmp))
+            results = run_scale(
+                args.scale,
+                args.limit,
+                args.backend or "onnx",
+                Path(tmp),
+                serve_only=args.serve_only,
+            )
             text = scale_table(results)
         else:
             corpus = args.corpus if args.corpus != DEFAULT_CORPUS else NEWS_2K

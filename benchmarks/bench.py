@@ -777,6 +777,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "directory; its articles/ and index/ can then be served or evaluated",
     )
     parser.add_argument(
+        "--serve-only",
+        action="store_true",
+        help="--scale with --workdir: measure serving on the build an earlier run kept there",
+    )
+    parser.add_argument(
         "--chart", nargs="+", type=Path, help="JSON files of --scale runs: cost against size"
     )
     args = parser.parse_args(argv)

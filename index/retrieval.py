@@ -21,6 +21,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from index.lexical import LexicalIndex, terms
 from index.models import ArticleRef, Passage
 from index.quotes import QuoteIndex
+from index.sentences import remember
 from index.sentvec import SentenceVectors
 from index.store import Generation, Store
 
@@ -99,6 +100,18 @@ class Snapshot:
                 self._texts.popitem(last=False)
         return text
 
+    def prefetch(self, article_ids: Sequence[str]) -> None:
+        """Read the texts of these articles that are not cached, in one read of the store."""
+        with self._lock:
+            wanted = [a for a in dict.fromkeys(article_ids) if a not in self._texts]
+        if not wanted or self.gen is None:
+            return
+        got = Store.article_texts(self.gen, wanted)
+        with self._lock:
+            self._texts.update(got)
+            while len(self._texts) > ARTICLE_CACHE:
+                self._texts.popitem(last=False)
+
     def sentence_vectors(self, article_ids: Sequence[str]) -> dict[str, SentenceVectors]:
         """The stored sentence vectors of these articles (cached; absent for an index built
         without them)."""
@@ -115,6 +128,9 @@ class Snapshot:
                 for a, d in Store.sentence_vector_docs(self.gen, wanted).items()
             }
             out.update(got)
+            for aid, sv in got.items():
+                if aid in self._texts:  # the texts are prefetched before the vectors
+                    remember(self._texts[aid], sv.spans.tolist())
             with self._lock:
                 self._sentence_vectors.update(got)
                 while len(self._sentence_vectors) > ARTICLE_CACHE:

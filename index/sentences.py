@@ -7,7 +7,11 @@ a piece that starts in lower case is joined back to the sentence before it.
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,9 +29,45 @@ class Sentence:
     text: str
 
 
-@lru_cache(maxsize=1024)
+CACHE = 1024  # articles whose sentences are kept
+_cache: OrderedDict[str, tuple[Sentence, ...]] = OrderedDict()
+_lock = threading.Lock()
+
+
 def split_sentences(text: str) -> tuple[Sentence, ...]:
-    """The sentences of `text` with their spans, paragraph by paragraph, in order."""
+    """The sentences of `text` with their spans, paragraph by paragraph, in order (cached)."""
+    with _lock:
+        hit = _cache.get(text)
+        if hit is not None:
+            _cache.move_to_end(text)
+            return hit
+    out = _split(text)
+    _keep(text, out)
+    return out
+
+
+def remember(text: str, spans: Iterable[tuple[int, int]]) -> None:
+    """Take the sentences of `text` from spans this splitter gave at ingest (the index stores
+    them with the sentence vectors), so that serving does not run Punkt again."""
+    with _lock:
+        if text in _cache:
+            return
+    starts = [m.start() for m in _LINE.finditer(text) if m.group().strip()]
+    out = tuple(
+        Sentence(int(a), int(b), bisect.bisect_right(starts, int(a)) - 1, text[a:b])
+        for a, b in spans
+    )
+    _keep(text, out)
+
+
+def _keep(text: str, sentences: tuple[Sentence, ...]) -> None:
+    with _lock:
+        _cache[text] = sentences
+        while len(_cache) > CACHE:
+            _cache.popitem(last=False)
+
+
+def _split(text: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     para = -1
     for line in _LINE.finditer(text):

@@ -226,14 +226,16 @@ class Newsdesk:
         timings["embed"] = t_embed
         t = time.perf_counter()
         quotes = snap.quotes if len(snap.quotes) else None
-        cands = candidates_of(retrieved, snap.article_text, quotes)
         article_ids = list(dict.fromkeys(p.article.id for p in retrieved))
+        snap.prefetch(article_ids)
+        sentence_vectors = snap.sentence_vectors(article_ids)
+        cands = candidates_of(retrieved, snap.article_text, quotes)
         ctx = scoring.Context(
             q,
             np.asarray(vector, dtype=np.float32),
             snap.lexical,
             snap.article_text,
-            snap.sentence_vectors(article_ids),
+            sentence_vectors,
             scoring.asked_speaker(q, quotes, article_ids),
         )
         timings["candidates"] = (time.perf_counter() - t) * 1000
