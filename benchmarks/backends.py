@@ -78,7 +78,8 @@ def gold_ids(row: dict[str, Any]) -> list[str]:
 def score(desk: Newsdesk, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Retrieval (hit@5, MRR over `retrieve`) and offline answers, one pass over `rows`."""
     snap = desk.snapshot
-    hits = rr = ev_any = ev_all = cited_ok = answered = refused_ok = 0
+    hits = ev_any = ev_all = cited_ok = answered = refused_ok = 0
+    rr = 0.0
     quotes = faithful = 0
     answerable = [r for r in rows if r.get("answerable")]
     misses = []

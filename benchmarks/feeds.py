@@ -66,7 +66,7 @@ def story(n: int, rng: random.Random, speaker: str) -> tuple[Story, str]:
 
 def run(pages: int) -> dict[str, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from index.config import ChromaSettings, CoreSettings, DiscordSettings, OpenAISettings, Settings
+    from index.config import ChromaSettings, CoreSettings, OpenAISettings, Settings
     from index.feeds import Intake
     from index.service import Newsdesk
 
@@ -81,17 +81,17 @@ def run(pages: int) -> dict[str, Any]:
         site.rss("/rss.xml", items)
         articles = Path(tmp) / "articles"
         articles.mkdir()
+        no_env: dict[str, Any] = {"_env_file": None}
         settings = Settings(
             core=CoreSettings(
-                _env_file=None,
+                **no_env,
                 index_dir=Path(tmp) / "index",
                 articles_dir=articles,
                 feeds=[site.url("/rss.xml")],
                 fetch_allow_private=True,
             ),
-            openai=OpenAISettings(_env_file=None),
-            chroma=ChromaSettings(_env_file=None),
-            discord=DiscordSettings(_env_file=None),
+            openai=OpenAISettings(**no_env),
+            chroma=ChromaSettings(**no_env),
         )
         desk = Newsdesk.open(settings)
         intake = Intake(desk)

@@ -166,9 +166,7 @@ def open_desk(settings: Settings, server: LlamaServer, embedder: Any) -> Newsdes
     openai = settings.openai.model_copy(
         update={"api_key": SecretStr("local"), "base_url": server.base_url}
     )
-    return Newsdesk.open(
-        Settings(core, openai, settings.chroma, settings.discord), embedder=embedder
-    )
+    return Newsdesk.open(Settings(core, openai, settings.chroma), embedder=embedder)
 
 
 def main() -> None:
@@ -195,7 +193,7 @@ def main() -> None:
                 core = settings.core.model_copy(
                     update={"articles_dir": DEMO_ARTICLES_DIR, "index_dir": Path(tmp) / "demo"}
                 )
-                base = Settings(core, settings.openai, settings.chroma, settings.discord)
+                base = Settings(core, settings.openai, settings.chroma)
             else:
                 base = settings
             desk = open_desk(base, server, embedder)

@@ -27,7 +27,7 @@ from index.chunking import Chunker
 from index.embedding import make_embedder, model_key
 from index.indexer import Indexer
 from index.quotes import QuoteIndex, annotation_json
-from index.sentences import split_sentences
+from index.sentences import clear_cache
 from index.store import Store, connect
 
 MAX_FILE_BYTES = 200_000_000
@@ -36,7 +36,7 @@ MAX_FILE_BYTES = 200_000_000
 def build(settings: Any, embedder: Any, articles: Path, *, annotate_quotes: bool) -> dict:
     """One full build into a fresh store; wall and CPU seconds."""
     annotate.cache_clear()
-    split_sentences.cache_clear()
+    clear_cache()
     store = Store(connect(settings))
     core = settings.core
     indexer = Indexer(
@@ -69,7 +69,7 @@ def annotation_alone(articles: Path) -> dict:
     """CPU seconds of splitting + attributing + serialising every article, nothing else."""
     texts = [a.text for a in read_dir(articles, max_file_bytes=MAX_FILE_BYTES).articles]
     annotate.cache_clear()
-    split_sentences.cache_clear()
+    clear_cache()
     t, w = time.process_time(), time.perf_counter()
     size = sum(len(annotation_json(x)) for x in texts)
     return {

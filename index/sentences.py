@@ -60,6 +60,12 @@ def remember(text: str, spans: Iterable[tuple[int, int]]) -> None:
     _keep(text, out)
 
 
+def clear_cache() -> None:
+    """Forget every article's sentences (benchmarks measure the splitter from cold)."""
+    with _lock:
+        _cache.clear()
+
+
 def _keep(text: str, sentences: tuple[Sentence, ...]) -> None:
     with _lock:
         _cache[text] = sentences
