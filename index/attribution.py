@@ -46,7 +46,7 @@ _VERBS = (
     "indicated expect expects expected think thinks thought echo echoed agree agrees "
     "agreed complain complained accuse accused estimate estimated allege alleged assert "
     "asserted concede conceded deem deemed underline underlined mention mentioned "
-    "find found told spoke speaking"
+    "find found told spoke speaking noting"
 ).split()
 # base forms that are mostly nouns or other verbs in news text ("to write and direct")
 _AMBIGUOUS = frozenset(
@@ -648,7 +648,7 @@ class _Annotator:
             words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
             the = i > 0 and toks[i - 1].low == "the"
             det = i > 0 and toks[i - 1].low in ("the", "a", "an")
-            if det and j < len(toks) and _role_noun(toks[j]):
+            if det and j < len(toks) and _role_noun(toks[j]) and not _past_verb(toks[j]):
                 continue  # "the Tory leader", "a Cosla spokesman": a role phrase
             if (
                 i > 0
@@ -885,9 +885,11 @@ class _Annotator:
                 a, clause_end = toks[0].start, t.start
             elif k + 1 >= n or toks[k + 1].text in (".", "!", "?"):  # "..., X said."
                 a, clause_end = toks[0].start, left.start
+            elif (comma := _aside_comma(toks, k, left)) is not None:  # "..., X said, to ..."
+                a, clause_end = toks[0].start, toks[comma].start
             a, b = _trim(text, a, clause_end)
             out.append(_Frame(t.start, left, a, b))
-        return out
+        return _unnest(out, toks, text)
 
     def _role_heads(self) -> set[str]:
         """Last words of the roles the article ties to people ("minister", "coach")."""
@@ -1001,8 +1003,8 @@ class _Annotator:
     ) -> _Mention | None:
         found = None
         for j in range(k, min(len(toks), k + 10)):
-            if toks[j].text in (",", ".", ";", ":", QMARK) or toks[j].low in ("that", "who"):
-                break
+            if toks[j].text in (",", ".", ";", ":", "(", QMARK) or toks[j].low in ("that", "who"):
+                break  # "(ONS)" after the name restates it
             if toks[j].low in SPEECH_VERBS:
                 break
             if j in mentions:
@@ -1075,8 +1077,48 @@ def _title_words(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[s
     return frozenset(keep), frozenset(common_words), frozenset(phrases - {""})
 
 
+def _past_verb(t: _Tok) -> bool:
+    """A lower-case word that reads as a past-tense verb ("the Home Office defended"), which
+    ends a name rather than a role phrase."""
+    return t.low.endswith("ed") and len(t.low) > 4
+
+
 def _role_noun(t: _Tok) -> bool:
     return t.text[0].islower() and t.low not in _FUNCTION and t.low not in SPEECH_VERBS
+
+
+def _aside_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:
+    """The comma that opens "..., X said, ..." when the verb at k and its speaker stand between
+    two commas after a clause: the reported clause is the one before them."""
+    if k + 1 >= len(toks) or toks[k + 1].text != ",":
+        return None
+    at = _first_tok_at(toks, left.start)
+    if at < 2 or toks[at - 1].text != "," or at > k:
+        return None
+    before = [t for t in toks[: at - 1] if t.text[0].isalnum()]
+    return at - 1 if len(before) >= MIN_CLAUSE_WORDS else None
+
+
+def _unnest(frames: list[_Frame], toks: Sequence[_Tok], text: str) -> list[_Frame]:
+    """Cut a reported clause where a later verb of saying in it starts its own ("X said he can
+    act, which he said would ..."): statements do not overlap."""
+    out = []
+    for f in frames:
+        inner = [g for g in frames if g is not f and f.start < g.verb < f.end and g.verb > f.verb]
+        if inner:
+            g = min(inner, key=lambda x: x.verb)
+            cut = min(g.verb, g.speaker.start)
+            i = _first_tok_at(toks, cut) - 1
+            while i >= 0 and toks[i].end > f.start and toks[i].low in _LINKS:
+                cut = toks[i].start
+                i -= 1
+            a, b = _trim(text, f.start, cut)
+            f = _Frame(f.verb, f.speaker, a, b)
+        out.append(f)
+    return out
+
+
+_LINKS = frozenset("which who that and but , as while".split())
 
 
 def _first_tok_at(toks: Sequence[_Tok], start: int) -> int:
