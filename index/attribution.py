@@ -46,7 +46,7 @@ _VERBS = (
     "indicated expect expects expected think thinks thought echo echoed agree agrees "
     "agreed complain complained accuse accused estimate estimated allege alleged assert "
     "asserted concede conceded deem deemed underline underlined mention mentioned "
-    "find found told spoke speaking noting"
+    "find found told spoke speaking"
 ).split()
 # base forms that are mostly nouns or other verbs in news text ("to write and direct")
 _AMBIGUOUS = frozenset(
@@ -1096,7 +1096,15 @@ def _aside_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:
     if at < 2 or toks[at - 1].text != "," or at > k:
         return None
     before = [t for t in toks[: at - 1] if t.text[0].isalnum()]
-    return at - 1 if len(before) >= MIN_CLAUSE_WORDS else None
+    after = [t for t in toks[k + 2 :] if t.text[0].isalnum()]
+    if len(before) < MIN_CLAUSE_WORDS:
+        return None
+    # "..., he said, to determine if ...": what follows is no proposition of its own
+    weak = not after or after[0].low.endswith("ing") or after[0].low in _NO_CLAUSE
+    return at - 1 if weak or len(after) < len(before) else None
+
+
+_NO_CLAUSE = frozenset("to according because before after".split())
 
 
 def _unnest(frames: list[_Frame], toks: Sequence[_Tok], text: str) -> list[_Frame]:
@@ -1104,7 +1112,11 @@ def _unnest(frames: list[_Frame], toks: Sequence[_Tok], text: str) -> list[_Fram
     act, which he said would ..."): statements do not overlap."""
     out = []
     for f in frames:
-        inner = [g for g in frames if g is not f and f.start < g.verb < f.end and g.verb > f.verb]
+        inner = [
+            g
+            for g in frames
+            if g is not f and f.start < g.verb < f.end and g.verb > f.verb and _relative(toks, g)
+        ]
         if inner:
             g = min(inner, key=lambda x: x.verb)
             cut = min(g.verb, g.speaker.start)
@@ -1118,7 +1130,14 @@ def _unnest(frames: list[_Frame], toks: Sequence[_Tok], text: str) -> list[_Fram
     return out
 
 
-_LINKS = frozenset("which who that and but , as while".split())
+def _relative(toks: Sequence[_Tok], g: _Frame) -> bool:
+    """Whether a frame inside another's clause opens a clause of its own (", which he said",
+    "and she added"), not the reported content ("said he believes")."""
+    at = _first_tok_at(toks, min(g.verb, g.speaker.start))
+    return at > 0 and toks[at - 1].low in _LINKS and toks[at - 1].low != "that"
+
+
+_LINKS = frozenset("which who and but while".split())
 
 
 def _first_tok_at(toks: Sequence[_Tok], start: int) -> int:
