@@ -492,6 +492,7 @@ class _Annotator:
         self.last_end = -(10**9)  # end of the sentence(s) of the last statement
         self._frames_so_far: list[_Frame] = []
         self.unknown_focus = False  # the last statement's speaker could not be resolved
+        self.frames_seen: list[_Frame] = []
 
     def run(self) -> Annotation:
         paras: dict[int, list[int]] = {}
@@ -504,7 +505,10 @@ class _Annotator:
             quotes = [q for q in self.quotes if lo <= q[0] < hi]
             infos = [self._prepare(self.sents[i], quotes) for i in idx]
             carried = self._paragraph(idx, infos, quotes, carried)
-        return Annotation(self.found, self.art.entities, self.art.order, self.art.subjects)
+        # a speaker named by a role ("ADB sources said") is a mention too, for the check
+        said = {(f.speaker.start, f.speaker.entity) for f in self.frames_seen if f.speaker.entity}
+        mentions = sorted(set(self.art.order) | cast("set[tuple[int, str]]", said))
+        return Annotation(self.found, self.art.entities, mentions, self.art.subjects)
 
     def _prepare(self, s: Sentence, quotes: list[tuple[int, int, bool]]) -> _Sent:
         text = self.text
@@ -525,6 +529,7 @@ class _Annotator:
         toks.sort(key=lambda t: t.start)
         mentions = self._mentions(toks, s.start)
         frames = self._frames(toks, mentions)
+        self.frames_seen += frames
         words = sum(1 for t in toks if t.text[0].isalnum())
         return _Sent(s, toks, mentions, frames, words)
 
@@ -787,6 +792,11 @@ class _Annotator:
         cands: list[str] = []
         # a person who became the subject after the last statement takes the focus
         later = [n for p, n in art.subjects if self.last_end <= p < sent]
+        # the subject of the pronoun's own sentence, named before it ("X is suing Y over an
+        # injury he said ..."), comes first
+        here = [n for p, n in art.subjects if p == sent]
+        if here and any(sent <= p < pos and n == here[0] for p, n in order):
+            cands.append(here[0])
         cands += reversed(later)
         if self.unknown_focus:
             cands = cands[:1]  # only someone named since the unknown speaker
@@ -848,7 +858,7 @@ class _Annotator:
                 or fold(phrase) in {fold(r) for r in ent.roles}
             ):
                 return _Mention(start, toks[k].end, n, "role")
-        if head in _SPOKES:
+        if head in _SPOKES or (head in _BODY_NOUNS and toks[j].low in ("the", "its")):
             for p, n in reversed([(p, n) for p, n in art.order if p < start]):
                 if art.entities[n].kind == "body" and start - p <= SPOKESMAN_REACH:
                     return _Mention(start, toks[k].end, n, "role")
@@ -1087,7 +1097,14 @@ _PREPS = frozenset("by to with told of from for about against at in on".split())
 _GROUPS = frozenset(
     "sources officials police authorities lawyers workers experts analysts critics residents "
     "witnesses organisers organizers investigators prosecutors officers ministers leaders "
-    "campaigners protesters members".split()
+    "campaigners protesters members government".split()
+)
+# English nouns for an organisation: "the company said" is the company the article last named
+_BODY_NOUNS = frozenset(
+    "company firm group bank ministry department council club union agency commission board "
+    "party paper newspaper court organisation organization association authority regulator "
+    "charity federation league corporation airline carrier maker retailer operator "
+    "broadcaster network lawsuit".split()
 )
 
 
