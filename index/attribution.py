@@ -712,7 +712,7 @@ class _Annotator:
                 and not (j < len(toks) and toks[j].low in _SPOKES)
             ):
                 continue  # "a Republican Assemblywoman": a description, not a name
-            name = art.entity_for(words, the, toks[i].start)
+            name = art.entity_for(list(words), the, toks[i].start)  # it trims its copy
             if name is None:
                 continue
             start = toks[i - 1].start if the else toks[i].start
@@ -792,11 +792,6 @@ class _Annotator:
         cands: list[str] = []
         # a person who became the subject after the last statement takes the focus
         later = [n for p, n in art.subjects if self.last_end <= p < sent]
-        # the subject of the pronoun's own sentence, named before it ("X is suing Y over an
-        # injury he said ..."), comes first
-        here = [n for p, n in art.subjects if p == sent]
-        if here and any(sent <= p < pos and n == here[0] for p, n in order):
-            cands.append(here[0])
         cands += reversed(later)
         if self.unknown_focus:
             cands = cands[:1]  # only someone named since the unknown speaker
@@ -1097,7 +1092,8 @@ _PREPS = frozenset("by to with told of from for about against at in on".split())
 _GROUPS = frozenset(
     "sources officials police authorities lawyers workers experts analysts critics residents "
     "witnesses organisers organizers investigators prosecutors officers ministers leaders "
-    "campaigners protesters members government".split()
+    "campaigners protesters members government doctors scientists researchers economists "
+    "diplomats observers activists militants rebels troops".split()
 )
 # English nouns for an organisation: "the company said" is the company the article last named
 _BODY_NOUNS = frozenset(

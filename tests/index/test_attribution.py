@@ -229,3 +229,11 @@ def test_a_lone_capitalised_word_does_not_take_over_a_running_quote() -> None:
         '"We have focused first on Japan because it has a very advanced market.'
     )
     assert speaker_of(text, "We have focused first on Japan") == {"David Brook"}
+
+
+def test_a_title_of_a_place_before_a_name_leaves_the_person_the_subject() -> None:
+    text = (
+        "The talks ended late.\n\n"
+        'Minister of Fisheries Karin Dahl said, "We expect the quotas to hold next year."'
+    )
+    assert speaker_of(text, "We expect the quotas to hold next year") == {"Karin Dahl"}
