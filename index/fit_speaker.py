@@ -31,7 +31,6 @@ from index.speaker_model import FEATURES, WEIGHTS_FILE, Model, agreement, candid
 
 WEIGHTS_PATH = Path(__file__).parent / "weights" / WEIGHTS_FILE
 L2 = 1.0  # ridge on standardised features: the groups number in the low hundreds
-TARGET_PRECISION = 0.95  # the ratio is the smallest that keeps this share of speakers right
 RATIOS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)  # candidates for the keep ratio
 
 Group = tuple[str, np.ndarray, np.ndarray, int]  # article, features, positives, rules' pick
@@ -117,8 +116,9 @@ def fit_model(gs: Sequence[Group], info: dict[str, Any], ratio: float = 1.0) -> 
 
 def cross_check(gs: Sequence[Group]) -> dict[str, Any]:
     """Leave one article out: the model's first choice, the rules' speaker, and for each keep
-    ratio how many speakers the check keeps and how many of those are right; the chosen ratio
-    is the smallest whose kept speakers reach TARGET_PRECISION."""
+    ratio how many speakers the check keeps and how many of those are right. The chosen ratio
+    keeps the most right speakers net of wrong ones (the smallest on ties): a speaker is left
+    unknown only where that removes more wrong speakers than right ones."""
     arts = sorted({a for a, *_ in gs})
     top = 0
     shares: list[tuple[float, bool]] = []
@@ -134,12 +134,12 @@ def cross_check(gs: Sequence[Group]) -> dict[str, Any]:
     for r in RATIOS:
         kept = [ok for s, ok in shares if s >= r]
         curve.append({"ratio": r, "kept": len(kept), "right": sum(kept)})
-    good = [c for c in curve if c["kept"] and c["right"] / c["kept"] >= TARGET_PRECISION]
+    best = max(curve, key=lambda c: (2 * c["right"] - c["kept"], -c["ratio"]))
     return {
         "groups": n,
         "model_top_right": round(top / n, 4) if n else None,
         "rules_right": round(sum(ok for _s, ok in shares) / n, 4) if n else None,
-        "ratio": good[0]["ratio"] if good else RATIOS[-1],
+        "ratio": best["ratio"],
         "curve": curve,
     }
 
