@@ -730,7 +730,10 @@ class _Annotator:
             if role_words and ent.kind == "person":
                 ent.roles.add(" ".join(role_words).lower())
             prefixed = len(words) > len(name.split()) and ent.kind == "person"
-            prep = k >= 0 and toks[k].low in _PREPS and not prefixed
+            b = k
+            while b > 0 and toks[b].text[0].isupper() and toks[b].text.endswith(("'s", "’s")):
+                b -= 1  # "to France's Nathalie Dechy": the possessive's preposition
+            prep = b >= 0 and toks[b].low in _PREPS and (not prefixed or b < k)
             possessive = toks[j - 1].text.endswith(("'s", "’s"))
             m = _Mention(start, toks[j - 1].end, name, "name", subject=not prep and not possessive)
             out[j - 1] = m
@@ -772,7 +775,9 @@ class _Annotator:
     def _pronoun(self, word: str, pos: int, sent: int) -> str | None:
         art = self.art
         want = _PRONOUNS[word]
-        order = [(p, n) for p, n in art.order if p < pos]
+        # names inside what was reported are spoken about, not speaking
+        inside = [(f.start, f.end) for f in self.found]
+        order = [(p, n) for p, n in art.order if p < pos and not any(a <= p < b for a, b in inside)]
         if want == "p":
             if (
                 self.last_speaker

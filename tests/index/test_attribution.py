@@ -237,3 +237,21 @@ def test_a_title_of_a_place_before_a_name_leaves_the_person_the_subject() -> Non
         'Minister of Fisheries Karin Dahl said, "We expect the quotas to hold next year."'
     )
     assert speaker_of(text, "We expect the quotas to hold next year") == {"Karin Dahl"}
+
+
+def test_a_name_after_a_possessive_after_a_preposition_is_no_subject() -> None:
+    text = (
+        "Anna Berg lost her first match of the year on Sunday.\n\n"
+        "The day before, the former champion went down in three sets to Spain's Lucia Prat.\n\n"
+        '"I have to stay positive, there are still a few weeks to go," she said.'
+    )
+    assert speaker_of(text, "I have to stay positive") == {"Anna Berg"}
+
+
+def test_a_body_named_inside_a_reported_clause_does_not_become_it() -> None:
+    text = (
+        "The Harbour Board said the Port of Tilbury and the Port of Dover would carry most of "
+        "the extra freight.\n\n"
+        "It added that the Board would publish its figures in the spring of next year."
+    )
+    assert speaker_of(text, "would publish its figures") == {"the Harbour Board"}
