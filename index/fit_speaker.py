@@ -27,7 +27,7 @@ from index.articles import build_article
 from index.attribution import Annotation, annotate_rules
 from index.fit_scorer import _fit_ranking
 from index.quote_eval import locate, read_labels, split_of, surname
-from index.speaker_model import FEATURES, WEIGHTS_FILE, Model, agreement, candidates
+from index.speaker_model import FEATURES, WEIGHTS_FILE, Model, candidates
 
 WEIGHTS_PATH = Path(__file__).parent / "weights" / WEIGHTS_FILE
 L2 = 1.0  # ridge on standardised features: the groups number in the low hundreds
@@ -168,8 +168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name:20} {w:+.3f}")
     return 0
 
-
-__all__ = ["agreement", "fit_model", "groups", "main"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

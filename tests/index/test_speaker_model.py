@@ -3,10 +3,14 @@ speaker unknown when the model prefers another. The articles are made up here.""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from index.attribution import annotate, annotate_rules
 from index.fit_scorer import _fit_ranking
+from index.fit_speaker import question_labels
 from index.speaker_model import FEATURES, Model, agreement, candidates, check, fitted
 
 TEXT = (
@@ -67,3 +71,22 @@ def test_the_ranking_fit_learns_which_feature_marks_the_speaker() -> None:
         groups.append((x, y))
     w, _mean, _scale = _fit_ranking(groups, l2=1.0)
     assert w[0] > 1.0 and abs(w[1]) < w[0] / 3
+
+
+def test_speaker_questions_become_labels_of_the_asked_person(tmp_path: Path) -> None:
+    rows = [
+        {"category": "speaker_quote", "question": "What did Helen Marsh say about pay?",
+         "source_ids": ["a1"], "evidence": ["the pay offer was an insult"], "notes": ""},
+        {"category": "role_speaker", "question": "What did the hospital's director say?",
+         "source_ids": ["a1"], "evidence": ["We cannot pay more"],
+         "notes": "Speaker: Peter Cole, the hospital's director."},
+        {"category": "fact", "question": "How many nurses?", "source_ids": ["a1"],
+         "evidence": ["300"], "notes": ""},
+    ]  # fmt: skip
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    got = {(r["speaker"], r["quote"]) for r in question_labels(path)}
+    assert got == {
+        ("Helen Marsh", "the pay offer was an insult"),
+        ("Peter Cole", "We cannot pay more"),
+    }
