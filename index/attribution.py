@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import cast
 
+from rapidfuzz.distance import Levenshtein
+
 from index.sentences import Sentence, split_sentences
 
-ATTRIBUTION_VERSION = "1"  # bump when the rules change what gets annotated
+ATTRIBUTION_VERSION = "2"  # bump when the rules change what gets annotated
 
 _VERBS = (
     "say says said saying tell tells told telling add adds added adding warn warns warned "
@@ -96,6 +98,7 @@ _OPENERS = {'"': '"', "“": "”", "‘": "’", "'": "'", "„": "“", "«": 
 MIN_STANDALONE_WORDS = 4  # a quotation this long is a statement even without a verb in its sentence
 COMMON_ZIPF = 4.0  # a word this frequent (Zipf scale) opening a sentence is no name by itself
 MIN_CLAUSE_WORDS = 3  # reported speech shorter than this is no statement
+SPOKESMAN_REACH = 600  # characters back to the body "a spokesman" speaks for
 
 
 @dataclass
@@ -132,6 +135,8 @@ class Found:
 class Annotation:
     statements: list[Found]
     entities: dict[str, Entity]
+    mentions: list[tuple[int, str]] = field(default_factory=list)  # (position, entity)
+    subjects: list[tuple[int, str]] = field(default_factory=list)  # (sentence start, entity)
 
 
 @dataclass(frozen=True)
@@ -415,6 +420,16 @@ class _Article:
     def _by_surname(self, surname: str, gender: str, pos: int) -> Entity | None:
         f = fold(surname)
         cands = [e for e in self.entities.values() if e.kind == "person" and fold(e.surname) == f]
+        if not cands and len(f) > 3:  # "Rute" for "Mark Rutte": a one-letter variant
+            close = [
+                e
+                for e in self.entities.values()
+                if e.kind == "person"
+                and len(e.name.split()) >= 2
+                and len(e.surname) > 3
+                and Levenshtein.distance(fold(e.surname), f) <= 1
+            ]
+            cands = close if len(close) == 1 else []
         if gender:
             cands = [e for e in cands if e.gender in ("", gender)] or cands
         if not cands:
@@ -451,7 +466,16 @@ class _Sent:
 
 @lru_cache(maxsize=256)
 def annotate(text: str) -> Annotation:
-    """Every statement of an article's cleaned text, with speakers resolved within it."""
+    """Every statement of an article's cleaned text, with speakers resolved within it; a
+    speaker the fitted check doubts is left unknown (None)."""
+    from index.speaker_model import check
+
+    return check(annotate_rules(text), text)
+
+
+@lru_cache(maxsize=256)
+def annotate_rules(text: str) -> Annotation:
+    """The rules' annotation alone, every speaker they find kept (what the check is fitted on)."""
     return _Annotator(text).run()
 
 
@@ -467,6 +491,8 @@ class _Annotator:
         self.last_sent = -10
         self.last_end = -(10**9)  # end of the sentence(s) of the last statement
         self._frames_so_far: list[_Frame] = []
+        self.unknown_focus = False  # the last statement's speaker could not be resolved
+        self.frames_seen: list[_Frame] = []
 
     def run(self) -> Annotation:
         paras: dict[int, list[int]] = {}
@@ -479,7 +505,10 @@ class _Annotator:
             quotes = [q for q in self.quotes if lo <= q[0] < hi]
             infos = [self._prepare(self.sents[i], quotes) for i in idx]
             carried = self._paragraph(idx, infos, quotes, carried)
-        return Annotation(self.found, self.art.entities)
+        # a speaker named by a role ("ADB sources said") is a mention too, for the check
+        said = {(f.speaker.start, f.speaker.entity) for f in self.frames_seen if f.speaker.entity}
+        mentions = sorted(set(self.art.order) | cast("set[tuple[int, str]]", said))
+        return Annotation(self.found, self.art.entities, mentions, self.art.subjects)
 
     def _prepare(self, s: Sentence, quotes: list[tuple[int, int, bool]]) -> _Sent:
         text = self.text
@@ -500,6 +529,7 @@ class _Annotator:
         toks.sort(key=lambda t: t.start)
         mentions = self._mentions(toks, s.start)
         frames = self._frames(toks, mentions)
+        self.frames_seen += frames
         words = sum(1 for t in toks if t.text[0].isalnum())
         return _Sent(s, toks, mentions, frames, words)
 
@@ -533,6 +563,8 @@ class _Annotator:
                     self._add(
                         f.start, f.end, None, "indirect", spk, f.speaker.how, infos[k].s, idx[k]
                     )
+                elif spk is None and f.speaker.how == "role":
+                    self._unknown(f.start, infos[k].s.end, idx[k])
                 continue
             a, b, closed = cast("tuple[int, int, bool]", item)
             k0 = next(k for k, i in enumerate(infos) if i.s.start <= a < i.s.end or a < i.s.start)
@@ -560,6 +592,8 @@ class _Annotator:
                     spk = self._introduced(infos[k0], a)
                     how = "name" if spk else how
             if spk is None:
+                if frame is not None and frame.speaker.how == "role":
+                    self._unknown(a, infos[k1].s.end, idx[k0])
                 continue
             sent_end = infos[k1].s.end
             self._add(a, b, text[a:b], "direct", spk, how, s0, idx[k0], sent_end)
@@ -603,19 +637,36 @@ class _Annotator:
         self.last_at = a
         self.last_end = sent_end or s.end
         self.last_sent = si
+        self.unknown_focus = False
+
+    def _unknown(self, a: int, sent_end: int, si: int) -> None:
+        """Someone the rules cannot name speaks at a: what follows is not the speaker's before."""
+        self.last_speaker = None
+        self.last_at = a
+        self.last_end = sent_end
+        self.last_sent = si
+        self.unknown_focus = True
 
     def _continuing(self, pos: int, si: int) -> str | None:
         """The speaker a quotation without a verb of saying continues: the last speaker,
         unless someone else has been named since; else the last sentence's subject."""
         others = [
-            n for p, n in self.art.order if self.last_end <= p < pos and n != self.last_speaker
+            n
+            for p, n in self.art.order
+            if self.last_end <= p < pos and n != self.last_speaker and self._named_person(n)
         ]
         if self.last_speaker is not None and si - self.last_sent <= 3 and not others:
             return self.last_speaker
         subjects = [n for p, n in self.art.subjects if self.last_end <= p < pos]
-        if subjects and self._person(subjects[-1]):
+        if subjects and self._named_person(subjects[-1]):
             return subjects[-1]
         return None
+
+    def _named_person(self, name: str) -> bool:
+        """A person the article names in full or with an honorific: a lone capitalised word
+        ("European", a firm's name) is too weak to take a quotation over from its speaker."""
+        ent = self.art.entities[name]
+        return ent.kind == "person" and (len(ent.name.split()) >= 2 or bool(ent.gender))
 
     def _introduced(self, info: _Sent, a: int) -> str | None:
         """The subject of a sentence whose narration ends in a colon right before the
@@ -648,15 +699,20 @@ class _Annotator:
             words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
             the = i > 0 and toks[i - 1].low == "the"
             det = i > 0 and toks[i - 1].low in ("the", "a", "an")
-            if det and j < len(toks) and _role_noun(toks[j]):
-                continue  # "the Tory leader", "a Cosla spokesman": a role phrase
+            role_after = j < len(toks) and (
+                (_role_noun(toks[j]) and not _past_verb(toks[j]))
+                or bool(_POSTNOMINAL.match(toks[j].text))
+            )
+            role_after = role_after or (len(words) > 1 and bool(_POSTNOMINAL.match(words[-1])))
+            if det and role_after:
+                continue  # "the Tory leader", "a Cosla spokesman", "the Salford MP": a role
             if (
                 i > 0
                 and toks[i - 1].low in ("a", "an")
                 and not (j < len(toks) and toks[j].low in _SPOKES)
             ):
                 continue  # "a Republican Assemblywoman": a description, not a name
-            name = art.entity_for(words, the, toks[i].start)
+            name = art.entity_for(list(words), the, toks[i].start)  # it trims its copy
             if name is None:
                 continue
             start = toks[i - 1].start if the else toks[i].start
@@ -674,7 +730,10 @@ class _Annotator:
             if role_words and ent.kind == "person":
                 ent.roles.add(" ".join(role_words).lower())
             prefixed = len(words) > len(name.split()) and ent.kind == "person"
-            prep = k >= 0 and toks[k].low in _PREPS and not prefixed
+            b = k
+            while b > 0 and toks[b].text[0].isupper() and toks[b].text.endswith(("'s", "’s")):
+                b -= 1  # "to France's Nathalie Dechy": the possessive's preposition
+            prep = b >= 0 and toks[b].low in _PREPS and (not prefixed or b < k)
             possessive = toks[j - 1].text.endswith(("'s", "’s"))
             m = _Mention(start, toks[j - 1].end, name, "name", subject=not prep and not possessive)
             out[j - 1] = m
@@ -716,7 +775,9 @@ class _Annotator:
     def _pronoun(self, word: str, pos: int, sent: int) -> str | None:
         art = self.art
         want = _PRONOUNS[word]
-        order = [(p, n) for p, n in art.order if p < pos]
+        # names inside what was reported are spoken about, not speaking
+        inside = [(f.start, f.end) for f in self.found]
+        order = [(p, n) for p, n in art.order if p < pos and not any(a <= p < b for a, b in inside)]
         if want == "p":
             if (
                 self.last_speaker
@@ -737,10 +798,13 @@ class _Annotator:
         # a person who became the subject after the last statement takes the focus
         later = [n for p, n in art.subjects if self.last_end <= p < sent]
         cands += reversed(later)
-        if self.last_speaker and pos - self.last_at < 600:
-            cands.append(self.last_speaker)
-        cands += [n for p, n in reversed(art.subjects) if p < sent]
-        cands += [n for _p, n in reversed(order)]
+        if self.unknown_focus:
+            cands = cands[:1]  # only someone named since the unknown speaker
+        else:
+            if self.last_speaker and pos - self.last_at < 600:
+                cands.append(self.last_speaker)
+            cands += [n for p, n in reversed(art.subjects) if p < sent]
+            cands += [n for _p, n in reversed(order)]
         recent = cands[:3]
         gendered = [n for n in recent if self._is_gender(n, want)]
         if gendered and gendered[0] == self.last_speaker:
@@ -794,11 +858,11 @@ class _Annotator:
                 or fold(phrase) in {fold(r) for r in ent.roles}
             ):
                 return _Mention(start, toks[k].end, n, "role")
-        if head in _SPOKES:
-            for _p, n in reversed([(p, n) for p, n in art.order if p < start]):
-                if art.entities[n].kind == "body":
+        if head in _SPOKES or (head in _BODY_NOUNS and toks[j].low in ("the", "its")):
+            for p, n in reversed([(p, n) for p, n in art.order if p < start]):
+                if art.entities[n].kind == "body" and start - p <= SPOKESMAN_REACH:
                     return _Mention(start, toks[k].end, n, "role")
-            return None
+            return _Mention(start, toks[k].end, None, "role")  # someone speaks: unknown
         if toks[j].low in ("a", "an"):  # "said a protester": the article's description
             desc = " ".join(t.text for t in toks[j : k + 1])
             desc = desc[0].lower() + desc[1:]
@@ -808,10 +872,11 @@ class _Annotator:
             desc = " ".join(t.text for t in toks[j : k + 1])
             ent = art._known(desc) or art._add(desc, "group")
             return _Mention(start, toks[k].end, ent.name, "role")
-        if toks[j].low == "the" and head in self.art.titles | self._role_heads():
+        titled = head in self.art.titles | self._role_heads() or _POSTNOMINAL.match(toks[k].text)
+        if toks[j].low == "the" and titled:
             subjects = [n for p, n in art.subjects if p < start]
             for n in reversed(subjects):
-                if art.entities[n].kind == "person":
+                if self._named_person(n):
                     return _Mention(start, toks[k].end, n, "role")
         return None
 
@@ -885,9 +950,11 @@ class _Annotator:
                 a, clause_end = toks[0].start, t.start
             elif k + 1 >= n or toks[k + 1].text in (".", "!", "?"):  # "..., X said."
                 a, clause_end = toks[0].start, left.start
+            elif (comma := _aside_comma(toks, k, left)) is not None:  # "..., X said, to ..."
+                a, clause_end = toks[0].start, toks[comma].start
             a, b = _trim(text, a, clause_end)
             out.append(_Frame(t.start, left, a, b))
-        return out
+        return _unnest(out, toks, text)
 
     def _role_heads(self) -> set[str]:
         """Last words of the roles the article ties to people ("minister", "coach")."""
@@ -1001,8 +1068,8 @@ class _Annotator:
     ) -> _Mention | None:
         found = None
         for j in range(k, min(len(toks), k + 10)):
-            if toks[j].text in (",", ".", ";", ":", QMARK) or toks[j].low in ("that", "who"):
-                break
+            if toks[j].text in (",", ".", ";", ":", "(", QMARK) or toks[j].low in ("that", "who"):
+                break  # "(ONS)" after the name restates it
             if toks[j].low in SPEECH_VERBS:
                 break
             if j in mentions:
@@ -1030,7 +1097,15 @@ _PREPS = frozenset("by to with told of from for about against at in on".split())
 _GROUPS = frozenset(
     "sources officials police authorities lawyers workers experts analysts critics residents "
     "witnesses organisers organizers investigators prosecutors officers ministers leaders "
-    "campaigners protesters members".split()
+    "campaigners protesters members government doctors scientists researchers economists "
+    "diplomats observers activists militants rebels troops".split()
+)
+# English nouns for an organisation: "the company said" is the company the article last named
+_BODY_NOUNS = frozenset(
+    "company firm group bank ministry department council club union agency commission board "
+    "party paper newspaper court organisation organization association authority regulator "
+    "charity federation league corporation airline carrier maker retailer operator "
+    "broadcaster network lawsuit".split()
 )
 
 
@@ -1075,8 +1150,68 @@ def _title_words(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[s
     return frozenset(keep), frozenset(common_words), frozenset(phrases - {""})
 
 
+def _past_verb(t: _Tok) -> bool:
+    """A lower-case word that reads as a past-tense verb ("the Home Office defended"), which
+    ends a name rather than a role phrase."""
+    return t.low.endswith("ed") and len(t.low) > 4
+
+
 def _role_noun(t: _Tok) -> bool:
     return t.text[0].islower() and t.low not in _FUNCTION and t.low not in SPEECH_VERBS
+
+
+def _aside_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:
+    """The comma that opens "..., X said, ..." when the verb at k and its speaker stand between
+    two commas after a clause: the reported clause is the one before them."""
+    if k + 1 >= len(toks) or toks[k + 1].text != ",":
+        return None
+    at = _first_tok_at(toks, left.start)
+    if at < 2 or toks[at - 1].text != "," or at > k:
+        return None
+    before = [t for t in toks[: at - 1] if t.text[0].isalnum()]
+    after = [t for t in toks[k + 2 :] if t.text[0].isalnum()]
+    if len(before) < MIN_CLAUSE_WORDS:
+        return None
+    # "..., he said, to determine if ...": what follows is no proposition of its own
+    weak = not after or after[0].low.endswith("ing") or after[0].low in _NO_CLAUSE
+    return at - 1 if weak or len(after) < len(before) else None
+
+
+_NO_CLAUSE = frozenset("to according because before after".split())
+
+
+def _unnest(frames: list[_Frame], toks: Sequence[_Tok], text: str) -> list[_Frame]:
+    """Cut a reported clause where a later verb of saying in it starts its own ("X said he can
+    act, which he said would ..."): statements do not overlap."""
+    out = []
+    for f in frames:
+        inner = [
+            g
+            for g in frames
+            if g is not f and f.start < g.verb < f.end and g.verb > f.verb and _relative(toks, g)
+        ]
+        if inner:
+            g = min(inner, key=lambda x: x.verb)
+            cut = min(g.verb, g.speaker.start)
+            i = _first_tok_at(toks, cut) - 1
+            while i >= 0 and toks[i].end > f.start and toks[i].low in _LINKS:
+                cut = toks[i].start
+                i -= 1
+            a, b = _trim(text, f.start, cut)
+            out.append(_Frame(f.verb, f.speaker, a, b))
+        else:
+            out.append(f)
+    return out
+
+
+def _relative(toks: Sequence[_Tok], g: _Frame) -> bool:
+    """Whether a frame inside another's clause opens a clause of its own (", which he said",
+    "and she added"), not the reported content ("said he believes")."""
+    at = _first_tok_at(toks, min(g.verb, g.speaker.start))
+    return at > 0 and toks[at - 1].low in _LINKS and toks[at - 1].low != "that"
+
+
+_LINKS = frozenset("which who and but while".split())
 
 
 def _first_tok_at(toks: Sequence[_Tok], start: int) -> int:

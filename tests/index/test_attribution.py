@@ -160,3 +160,98 @@ def test_scare_quotes_and_denials_are_not_statements() -> None:
     got = said(text)
     assert "war on drugs" not in got
     assert not any("taken money" in k for k in got)
+
+
+def test_an_aside_reports_the_clause_before_it() -> None:
+    text = (
+        "Ana Ruiz runs the roads agency. "
+        "The bridge would be inspected, Ruiz said, to find out whether the bolts had failed."
+    )
+    assert speaker_of(text, "The bridge would be inspected") == {"Ana Ruiz"}
+    assert not any("to find out" in k for k in said(text))
+
+
+def test_a_relative_clause_with_its_own_verb_of_saying_is_its_own_statement() -> None:
+    text = (
+        "Paul Meyer said on Friday he may sell the mill, which he said would pay off the "
+        "debts of the family firm."
+    )
+    spans = [(f.start, f.end) for f in annotate(text).statements]
+    assert len(spans) == 2
+    (_a0, b0), (a1, _b1) = sorted(spans)
+    assert b0 <= a1, "statements must not overlap"
+    assert speaker_of(text, "he may sell the mill") == {"Paul Meyer"}
+    assert speaker_of(text, "would pay off the debts") == {"Paul Meyer"}
+
+
+def test_an_inverted_verb_before_a_restated_acronym() -> None:
+    text = (
+        "Wheat output fell by 4% last year after a dry spring, says the Office for Farm "
+        "Statistics (OFS).\n\nThe figure was lower than expected."
+    )
+    assert speaker_of(text, "Wheat output fell by 4% last year") == {
+        "the Office for Farm Statistics"
+    }
+
+
+def test_a_body_before_a_past_tense_verb_is_named_and_speaks_through_its_spokesman() -> None:
+    text = (
+        "The Court of Appeal ruled against the scheme last week.\n\n"
+        'But the Transport Office defended the scheme. A spokesman said: "These lanes make '
+        'the roads safer for every cyclist in the city."'
+    )
+    assert speaker_of(text, "These lanes make the roads safer") == {"the Transport Office"}
+
+
+def test_an_unnamed_speaker_ends_the_focus_on_the_one_before() -> None:
+    text = (
+        'Lena Holt, who leads the tenants, said: "We were never asked about the rents."\n\n'
+        'Later a spokesman said: "The rents follow the law and the law is clear."\n\n'
+        '"Nobody pays more than the cap allows," he added.'
+    )
+    assert speaker_of(text, "We were never asked about the rents") == {"Lena Holt"}
+    assert "Lena Holt" not in said(text).get("Nobody pays more than the cap allows", set())
+
+
+def test_a_one_letter_surname_variant_is_the_same_person() -> None:
+    text = (
+        "Joanna Kowalska chairs the committee. Kowalska said the budget would be cut.\n\n"
+        "Later Kowalka said the cuts would spare the hospitals in the region."
+    )
+    assert speaker_of(text, "the cuts would spare the hospitals") == {"Joanna Kowalska"}
+
+
+def test_a_lone_capitalised_word_does_not_take_over_a_running_quote() -> None:
+    text = (
+        "Managing director David Brook says his firm leads the field. "
+        '"We only use a tenth of the processor," explained Mr Brook. '
+        "The company is now looking to the US and European markets. "
+        '"We have focused first on Japan because it has a very advanced market.'
+    )
+    assert speaker_of(text, "We have focused first on Japan") == {"David Brook"}
+
+
+def test_a_title_of_a_place_before_a_name_leaves_the_person_the_subject() -> None:
+    text = (
+        "The talks ended late.\n\n"
+        'Minister of Fisheries Karin Dahl said, "We expect the quotas to hold next year."'
+    )
+    assert speaker_of(text, "We expect the quotas to hold next year") == {"Karin Dahl"}
+
+
+def test_a_name_after_a_possessive_after_a_preposition_is_no_subject() -> None:
+    text = (
+        "Anna Berg lost her first match of the year on Sunday.\n\n"
+        "The day before, the former champion went down in three sets to Spain's Lucia Prat.\n\n"
+        '"I have to stay positive, there are still a few weeks to go," she said.'
+    )
+    assert speaker_of(text, "I have to stay positive") == {"Anna Berg"}
+
+
+def test_a_body_named_inside_a_reported_clause_does_not_become_it() -> None:
+    text = (
+        "The Harbour Board said the Port of Tilbury and the Port of Dover would carry most of "
+        "the extra freight.\n\n"
+        "It added that the Board would publish its figures in the spring of next year."
+    )
+    assert speaker_of(text, "would publish its figures") == {"the Harbour Board"}
