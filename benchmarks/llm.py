@@ -10,8 +10,11 @@ offline, and in LLM mode through the real openai client. Scored as ../shared/eva
 says, per mode:
 
 - quote faithfulness: citations verbatim at their span, and every quoted span written in the
-  answer text found in the article its [n] cites (a quoted span with no [n] counts as unfaithful);
-- answers with markup (tags, "passage", template field labels) and quotes under 3 words;
+  answer text found in the article its [n] cites, or, inside a block quote, in the article of
+  the block's heading [n] (any other quoted span counts as unfaithful);
+- answers with markup (tags, "passage", template field labels) and cited quotes under 3 words
+  (citations, and quotes written with their [n]; the article's own quotation marks inside a
+  verbatim block quote are the article's words, not a quote the answer cut);
 - evidence recall (share of gold evidence strings in the normalised answer), source hit (a cited
   article is a gold source), refusal accuracy (unanswerable refused), false refusals;
 - LLM mode only: fallback rate (answers given by the offline mode instead) and its reasons;
@@ -58,6 +61,27 @@ def norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w]|_", " ", t).split())
 
 
+def block_groups(text: str) -> list[tuple[int, int, int]]:
+    """The block quotes of an answer as (start, end, n): each run of "> " lines with the [n]
+    of the heading line above it ("Name [1]:"), which is the source the reader sees."""
+    out: list[tuple[int, int, int]] = []
+    n: int | None = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        heading = re.search(r"\[(\d+)\]:?\s*$", line)
+        if line.startswith(">") and n is not None:
+            if out and out[-1][1] == pos and out[-1][2] == n:
+                out[-1] = (out[-1][0], pos + len(line), n)
+            else:
+                out.append((pos, pos + len(line), n))
+        elif heading:
+            n = int(heading.group(1))
+        else:
+            n = None
+        pos += len(line)
+    return out
+
+
 def score(case: dict[str, Any], answer: Answer, article_text: Any) -> dict[str, Any]:
     text = norm(answer.text)
     evidence = case.get("evidence") or []
@@ -70,12 +94,17 @@ def score(case: dict[str, Any], answer: Answer, article_text: Any) -> dict[str, 
         quotes += 1
         faithful += article_text(c.article.id)[c.start : c.end] == c.quote
         short += len(re.findall(r"\w+", c.quote)) < 3
+    groups = block_groups(answer.text)
     for q in find_quotes(answer.text):
         inner = answer.text[q.inner_start : q.inner_end]
         quotes += 1
-        short += len(re.findall(r"\w+", inner)) < 3
         after = re.match(r"\s*\[(\d+)\]", answer.text[q.end :])
-        target = by_n.get(int(after.group(1))) if after else None
+        if after:  # a quote written in the answer's own words: it carries its [n]
+            short += len(re.findall(r"\w+", inner)) < 3
+            target = by_n.get(int(after.group(1)))
+        else:  # the article's own quotation marks inside a block quote: its group's source
+            n = next((n for a, b, n in groups if a <= q.start and q.end <= b), None)
+            target = by_n.get(n) if n is not None else None
         faithful += target is not None and norm(inner) in norm(article_text(target.article.id))
     return {
         "id": case["id"],
@@ -91,6 +120,7 @@ def score(case: dict[str, Any], answer: Answer, article_text: Any) -> dict[str, 
         "markup": bool(MARKUP.search(answer.text)),
         "ms": answer.timings_ms.get("total", 0.0),
         "fallback": next((v for v in answer.verification if "answered offline" in v), None),
+        "text": answer.text,
     }
 
 

@@ -119,12 +119,12 @@ class LLMModeAnswerer:
 
 def relevance_gap(job: Job, citations: Sequence[Citation]) -> str | None:
     """Why `citations` do not answer `job` (None when they do): the best scored candidate they
-    cover must come within `second_ratio` of the best candidate of all (as a further quote
-    must, to be shown offline) and of the refusal threshold: the LLM's reading may answer a
-    little below where the offline answer would refuse, not far below."""
+    cover must clear the bar a quote of the offline answer clears: the refusal threshold, and
+    `second_ratio` of the best candidate of all. So both modes refuse the same questions: the
+    calibrated scorer decides whether the articles answer, the LLM only how to say it."""
     if not job.scored:
         return None
-    need = job.second_ratio * max(job.scored[0].probability, job.threshold)
+    need = max(job.threshold, job.second_ratio * job.scored[0].probability)
     got = max(
         (
             s.probability

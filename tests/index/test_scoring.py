@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from index import scoring
-from index.answerer import select
+from index.answerer import Job, relevance_gap, select
 from index.candidates import build, cuts_quotation
 from index.evaluate import Case
 from index.fit_scorer import _fit_lr, split
 from index.lexical import LexicalIndex, terms
-from index.models import ArticleRef, Passage
+from index.models import ArticleRef, Citation, Passage
 from index.question import analyze
 from index.quotes import QuoteIndex
 from index.sentvec import SentenceVectors
@@ -97,6 +97,24 @@ def test_selection_refuses_under_the_threshold_and_pads_nothing() -> None:
     scored = [scoring.Scored(c, p) for c, p in zip(cands, (0.9, 0.3, 0.2), strict=False)]
     assert [s.probability for s in select(scored, 0.5, 0.7, 3)] == [0.9]
     assert select(scored, 0.95, 0.7, 3) == []
+
+
+def test_an_llm_answer_must_cite_what_the_offline_answer_would_show() -> None:
+    """Both modes refuse the same questions: citations of a candidate under the refusal
+    threshold do not answer, even when nothing scores higher."""
+    ctx, cands = _context("how many homes will be built")
+
+    def job(*probs: float) -> Job:
+        scored = [scoring.Scored(c, p) for c, p in zip(cands, probs, strict=False)]
+        return Job(ctx.question, [_passage()], scored, lambda _a: TEXT, None, 0.5, 0.7, 3)
+
+    def cite(c: object) -> list[Citation]:
+        return [Citation(1, REF, c.text, c.start, c.end)]  # type: ignore[attr-defined]
+
+    assert relevance_gap(job(0.9, 0.3), cite(cands[0])) is None
+    assert relevance_gap(job(0.9, 0.3), cite(cands[1])) is not None  # off the question
+    assert relevance_gap(job(0.45, 0.3), cite(cands[0])) is not None  # offline would refuse
+    assert relevance_gap(job(0.9, 0.65), cite(cands[1])) is None  # a further quote offline
 
 
 def test_split_is_fixed_grouped_by_article_and_stratified() -> None:
