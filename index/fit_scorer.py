@@ -13,14 +13,9 @@ The model is fitted in two steps, with numpy: an L2-regularised conditional logi
 `scoring.FEATURES` (per question, a softmax over its candidates; a candidate is positive when
 it holds an evidence string and comes from a gold article), which ranks; then a logistic
 calibration of each question's best score against whether that best candidate answers, which
-makes the score a probability. The calibration reads, besides the best score, a few absolute
-features of the best candidate and of the question's candidates as a whole
-(`scoring.CALIBRATION`, `scoring.QUESTION_FEATURES`): whether a question is answered at all is
-decided there. The refusal threshold and the share of the best probability that further quotes
-need are then chosen to maximise answer rate + refusal accuracy + evidence recall, on
-predictions the fit half's questions get from models fitted *without* them (folds grouped by
-article, within the fit half): chosen on the fit itself, a threshold would follow the handful
-of unanswerable questions the fit has already learnt.
+makes the score a probability. The refusal threshold and the share of the best probability
+that further quotes need are then chosen on the fit half to maximise answer rate + refusal
+accuracy + evidence recall.
 """
 
 from __future__ import annotations
@@ -31,7 +26,6 @@ import json
 import pickle
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +33,10 @@ import numpy as np
 
 from index.answerer import select
 from index.evaluate import Case, evidence_hits, load_cases
-from index.scoring import (
-    FEATURES,
-    QUESTION_FEATURES,
-    WEIGHTS_FILE,
-    Model,
-    Scored,
-    calibration_inputs,
-)
+from index.scoring import FEATURES, WEIGHTS_FILE, Model, Scored
 
-VERSION = 2
+VERSION = 1
 L2 = 1.0
-FOLDS = 4  # cross-validation folds inside the fit half, for the threshold
 THRESHOLDS = tuple(round(0.02 * i, 2) for i in range(1, 50))
 RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / WEIGHTS_FILE
@@ -80,9 +66,11 @@ def split(cases: Sequence[Case]) -> dict[str, str]:
 def extract(dev: Path, cache: Path) -> None:
     """Candidates and features of every question, with their labels, into `cache`."""
     from index.config import Settings
-    from index.scoring import features, question_features, unfitted
+    from index.scoring import features, unfitted
     from index.service import Newsdesk
 
+    # features do not depend on the weights: extract with an unfitted scorer, so a change of
+    # features never needs the old weights to load
     desk = Newsdesk.open(Settings.load(), scorer=unfitted())
     rows = []
     for i, case in enumerate(load_cases(dev)):
@@ -94,7 +82,6 @@ def extract(dev: Path, cache: Path) -> None:
             {
                 "case": case,
                 "x": x,
-                "q": question_features(ctx, cands, x),
                 "hits": hits,
                 "gold": gold,
                 "candidates": cands,
@@ -102,9 +89,7 @@ def extract(dev: Path, cache: Path) -> None:
             }
         )
         print(f"{i + 1} {case.id} {len(cands)} candidates", file=sys.stderr)
-    cache.write_bytes(
-        pickle.dumps({"features": FEATURES, "question_features": QUESTION_FEATURES, "rows": rows})
-    )
+    cache.write_bytes(pickle.dumps({"features": FEATURES, "rows": rows}))
 
 
 def _fit_lr(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
@@ -169,65 +154,10 @@ def _fit_ranking(
     return w, mean, scale
 
 
-def _fit_model(rows: Sequence[dict[str, Any]]) -> Model:
-    """Ranking weights, then calibration, on `rows` (threshold and ratio left at 0.5, 1)."""
-    xs = [r["x"] for r in rows if len(r["candidates"])]
-    ys = [
-        np.asarray([any(h) and g for h, g in zip(r["hits"], r["gold"], strict=True)], dtype=float)
-        for r in rows
-        if len(r["candidates"])
-    ]
-    w, mean, scale = _fit_ranking(list(zip(xs, ys, strict=True)))
-    # Calibrate on each question's best candidate: does it hold the evidence (and is the
-    # question answerable at all)? Its score, its absolute features, the question's.
-    inputs, good = [], []
-    for r in rows:
-        if not len(r["candidates"]):
-            continue
-        score = ((r["x"] - mean) / scale) @ w
-        i = int(np.argmax(score))
-        inputs.append([score[i], *calibration_inputs(r["x"][i], r["q"])])
-        good.append(r["case"].answerable and any(r["hits"][i]) and r["gold"][i])
-    v, b, cmean, cscale = _fit_lr(np.asarray(inputs), np.asarray(good, dtype=float))
-    a = float(v[0] / cscale[0])
-    bias = float(b - v[0] * cmean[0] / cscale[0])
-    return Model(w * a, bias, mean, scale, 0.5, 1.0, {}, v[1:], cmean[1:], cscale[1:])
-
-
-def folds(rows: Sequence[dict[str, Any]], k: int = FOLDS) -> list[int]:
-    """A fold number per row, grouped by gold article (by question id when there is none)."""
-    out = []
-    for r in rows:
-        case: Case = r["case"]
-        out.append(int(_h(case.sources[0] if case.sources else "q:" + case.id)[:8], 16) % k)
-    return out
-
-
-def _out_of_fold(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each row with `p`: its probabilities from a model fitted on the other folds."""
-    fold = folds(rows)
-    out: list[dict[str, Any]] = []
-    for f in sorted(set(fold)):
-        model = _fit_model([r for r, g in zip(rows, fold, strict=True) if g != f])
-        for r, g in zip(rows, fold, strict=True):
-            if g == f:
-                out.append({**r, "model": model})
-    return out
-
-
-def _choose(rows: Sequence[dict[str, Any]]) -> tuple[float, float]:
-    """The threshold and ratio that do best on rows, each scored by its own model."""
-    best: tuple[float, float, float] | None = None
-    for t in THRESHOLDS:
-        for ratio in RATIOS:
-            sim = [
-                simulate([r], replace(r["model"], threshold=t, second_ratio=ratio))[0] for r in rows
-            ]
-            obj = _objective(metrics(sim))
-            if best is None or obj > best[0] + 1e-9:
-                best = (obj, t, ratio)
-    assert best is not None
-    return best[1], best[2]
+def _calibrate(tops: np.ndarray, good: np.ndarray) -> tuple[float, float]:
+    """a, c so that sigmoid(a * score + c) is the chance that the best candidate answers."""
+    w, b, mean, scale = _fit_lr(tops[:, None], good.astype(float))
+    return float(w[0] / scale[0]), float(b - w[0] * mean[0] / scale[0])
 
 
 def simulate(
@@ -238,7 +168,7 @@ def simulate(
     for r in rows:
         case: Case = r["case"]
         cands = r["candidates"]
-        probs = model.probability(r["x"], r["q"]) if len(cands) else np.zeros(0)
+        probs = model.probability(r["x"]) if len(cands) else np.zeros(0)
         order = sorted(range(len(cands)), key=lambda i: (-probs[i], cands[i].rank, cands[i].start))
         scored = [Scored(cands[i], float(probs[i])) for i in order]
         chosen = select(scored, model.threshold, model.second_ratio, max_quotes)
@@ -288,16 +218,40 @@ def _objective(m: dict[str, Any]) -> float:
 
 def fit(cache: Path, out: Path = WEIGHTS_PATH) -> dict[str, Any]:
     data = pickle.loads(cache.read_bytes())
-    if tuple(data["features"]) != FEATURES or tuple(data.get("question_features", ())) != tuple(
-        QUESTION_FEATURES
-    ):
+    if tuple(data["features"]) != FEATURES:
         raise SystemExit("the cache was extracted with other features: run `extract` again")
     rows = data["rows"]
     sides = split([r["case"] for r in rows])
     fit_rows = [r for r in rows if sides[r["case"].id] == "fit"]
     held_rows = [r for r in rows if sides[r["case"].id] == "held"]
-    threshold, ratio = _choose(_out_of_fold(fit_rows))
-    chosen = replace(_fit_model(fit_rows), threshold=threshold, second_ratio=ratio)
+    xs = [r["x"] for r in fit_rows if len(r["candidates"])]
+    ys = [
+        np.asarray([any(h) and g for h, g in zip(r["hits"], r["gold"], strict=True)], dtype=float)
+        for r in fit_rows
+        if len(r["candidates"])
+    ]
+    w, mean, scale = _fit_ranking(list(zip(xs, ys, strict=True)))
+    # Calibrate on each question's best candidate: does it hold the evidence (and is the
+    # question answerable at all)?
+    tops, good = [], []
+    for r in fit_rows:
+        if not len(r["candidates"]):
+            continue
+        score = ((r["x"] - mean) / scale) @ w
+        i = int(np.argmax(score))
+        tops.append(score[i])
+        good.append(r["case"].answerable and any(r["hits"][i]) and r["gold"][i])
+    a, c = _calibrate(np.asarray(tops), np.asarray(good))
+    w, b = w * a, c
+    best: tuple[float, Model] | None = None
+    for t in THRESHOLDS:
+        for ratio in RATIOS:
+            m = Model(w, b, mean, scale, t, ratio, {})
+            obj = _objective(metrics(simulate(fit_rows, m)))
+            if best is None or obj > best[0] + 1e-9:
+                best = (obj, m)
+    assert best is not None
+    chosen = best[1]
     report = {
         "fit": metrics(simulate(fit_rows, chosen)),
         "held": metrics(simulate(held_rows, chosen)),
@@ -305,8 +259,6 @@ def fit(cache: Path, out: Path = WEIGHTS_PATH) -> dict[str, Any]:
             cat: metrics(simulate([r for r in held_rows if r["case"].category == cat], chosen))
             for cat in sorted({r["case"].category for r in held_rows})
         },
-        "threshold": threshold,
-        "second_ratio": ratio,
     }
     info = {
         "version": VERSION,
@@ -314,10 +266,9 @@ def fit(cache: Path, out: Path = WEIGHTS_PATH) -> dict[str, Any]:
         "fit_questions": len(fit_rows),
         "held_questions": len(held_rows),
         "l2": L2,
-        "threshold_chosen_by": f"{FOLDS}-fold cross-validation inside the fit half",
         "held_out": report["held"],
     }
-    model = replace(chosen, info=info)
+    model = Model(w, b, mean, scale, chosen.threshold, chosen.second_ratio, info)
     out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     return report
 

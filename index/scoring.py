@@ -11,16 +11,9 @@ Features are generic signals, the same for any article and any wording:
 - whether it holds the kind of thing asked for (a number, a time, a name, quoted words);
 - its standing among the other candidates and in retrieval.
 
-Ranking and refusal need different signals. The ranking weights compare the candidates of one
-question (a signal the same for all of them, such as how similar the retrieved text is to the
-question overall, cancels out); whether the best of them answers at all also depends on such
-question-level signals. The calibration step adds them (`CALIBRATION` of the best-ranked
-candidate, `QUESTION_FEATURES` of all of them), the same for every candidate of a question, so
-they move the probability and never the order.
-
-Both steps are fitted on part of the development questions by `python -m index.fit_scorer`;
-`weights/answer_scorer.json` holds the fitted weights and the refusal threshold, with the split
-they were fitted on.
+A logistic regression over them, fitted on part of the development questions by
+`python -m index.fit_scorer`, gives a probability; `weights/answer_scorer.json` holds the
+fitted weights and the refusal threshold, with the split they were fitted on.
 """
 
 from __future__ import annotations
@@ -29,7 +22,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -70,14 +63,6 @@ FEATURES = (
     "lead",
     "log_chars",
 )
-# Features of the best-ranked candidate that the calibration step reads besides its score.
-# Its absolute dense and lexical similarity, its article's missing rare terms and an answer
-# of the wrong kind were measured here and left out: none raised the objective the threshold
-# is chosen by (`fit_scorer`), cross-validated inside the fit half.
-CALIBRATION: tuple[str, ...] = ()
-# Features of the question's candidates as a whole (`question_features`).
-QUESTION_FEATURES = ("dense_background",)
-_N_CALIB = len(CALIBRATION) + len(QUESTION_FEATURES)
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     r"thirty|forty|fifty|hundred|thousand|million|billion|dozens?|half)\b",
@@ -101,34 +86,19 @@ class Scored:
 class Model:
     """Fitted weights over FEATURES, with the refusal threshold and the fit's provenance."""
 
-    weights: np.ndarray  # ranking weights times the calibration's slope on the ranking score
+    weights: np.ndarray
     bias: float
     mean: np.ndarray
     scale: np.ndarray
     threshold: float
     second_ratio: float  # further quotes must reach this share of the best one's probability
     info: dict[str, Any]
-    # calibration over CALIBRATION (of the best-ranked candidate) + QUESTION_FEATURES
-    calib: np.ndarray = field(default_factory=lambda: np.zeros(_N_CALIB))
-    calib_mean: np.ndarray = field(default_factory=lambda: np.zeros(_N_CALIB))
-    calib_scale: np.ndarray = field(default_factory=lambda: np.ones(_N_CALIB))
 
-    def ranking(self, x: np.ndarray) -> np.ndarray:
-        """The calibrated ranking score of each candidate (before the question's offset)."""
-        return ((x - self.mean) / self.scale) @ self.weights + self.bias
-
-    def probability(self, x: np.ndarray, q: np.ndarray | None = None) -> np.ndarray:
-        """Each candidate's probability of answering, given its question's features `q`."""
+    def probability(self, x: np.ndarray) -> np.ndarray:
         if not len(x):
             return np.zeros(0)
-        s = self.ranking(x)
-        z = s + self.offset(x[int(np.argmax(s))], q)
+        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-z))
-
-    def offset(self, top: np.ndarray, q: np.ndarray | None) -> float:
-        """The question's share of the log-odds, from its best candidate and its features."""
-        v = calibration_inputs(top, q)
-        return float(((v - self.calib_mean) / self.calib_scale) @ self.calib)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,19 +110,12 @@ class Model:
             "scale": [round(float(v), 6) for v in self.scale],
             "threshold": round(self.threshold, 4),
             "second_ratio": round(self.second_ratio, 4),
-            "calibration": [*CALIBRATION, *QUESTION_FEATURES],
-            "calib": [round(float(v), 6) for v in self.calib],
-            "calib_mean": [round(float(v), 6) for v in self.calib_mean],
-            "calib_scale": [round(float(v), 6) for v in self.calib_scale],
             "info": self.info,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Model:
-        if list(d["features"]) != list(FEATURES) or list(d.get("calibration", [])) != [
-            *CALIBRATION,
-            *QUESTION_FEATURES,
-        ]:
+        if list(d["features"]) != list(FEATURES):
             raise ValueError(
                 "the answer scorer's weights were fitted on other features: "
                 "run `python -m index.fit_scorer` again"
@@ -165,16 +128,7 @@ class Model:
             float(d["threshold"]),
             float(d["second_ratio"]),
             dict(d.get("info", {})),
-            np.asarray(d["calib"], dtype=np.float64),
-            np.asarray(d["calib_mean"], dtype=np.float64),
-            np.asarray(d["calib_scale"], dtype=np.float64),
         )
-
-
-def calibration_inputs(top: np.ndarray, q: np.ndarray | None) -> np.ndarray:
-    """What calibration reads: CALIBRATION of the best-ranked candidate, then `q`."""
-    own = top[[FEATURES.index(f) for f in CALIBRATION]]
-    return np.concatenate([own, q if q is not None else np.zeros(len(QUESTION_FEATURES))])
 
 
 def unfitted() -> Model:
@@ -316,19 +270,6 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
     return x
 
 
-def question_features(ctx: Context, candidates: Sequence[Candidate], x: np.ndarray) -> np.ndarray:
-    """QUESTION_FEATURES of a question's candidates `candidates` with features `x`.
-
-    dense_background: how far the candidate most similar to the question (with its context)
-    stands above the average retrieved candidate. A question the articles answer tends to have
-    one passage that stands out; one they do not answer, several that are about as near.
-    """
-    if not len(x):
-        return np.zeros(len(QUESTION_FEATURES))
-    dense = x[:, FEATURES.index("dense_ctx")]
-    return np.asarray([float(dense.max() - dense.mean())])
-
-
 def _dense(ctx: Context, c: Candidate, n_sents: int) -> tuple[float, float]:
     sv = ctx.sentence_vectors.get(c.article.id)
     if sv is None or not sv.vectors.size or len(sv.spans) != n_sents:
@@ -350,8 +291,7 @@ def score(
 ) -> list[Scored]:
     """Candidates with their probability of answering, best first."""
     model = model or fitted()
-    x = features(ctx, candidates)
-    probs = model.probability(x, question_features(ctx, candidates, x))
+    probs = model.probability(features(ctx, candidates))
     ranked = sorted(
         zip(candidates, probs, strict=True), key=lambda cp: (-cp[1], cp[0].rank, cp[0].start)
     )

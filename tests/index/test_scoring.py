@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from index import scoring
 from index.answerer import select
 from index.candidates import build, cuts_quotation
 from index.evaluate import Case
-from index.fit_scorer import _fit_lr, folds, split
+from index.fit_scorer import _fit_lr, split
 from index.lexical import LexicalIndex, terms
 from index.models import ArticleRef, Passage
 from index.question import analyze
@@ -82,41 +80,6 @@ def test_words_the_index_lacks_weigh_nothing() -> None:
     assert set(weights) >= {*terms("Horvat homes")}
     typo = scoring.term_weights(analyze("what did horvatt say"), lex)
     assert "horvat" in typo["horvat"][1] or any("horvat" in v for _, v in typo.values())
-
-
-def test_dense_background_is_how_far_the_nearest_candidate_stands_out() -> None:
-    ctx, cands = _context("how many homes will be built")
-    x = scoring.features(ctx, cands)
-    dense = x[:, scoring.FEATURES.index("dense_ctx")]
-    q = scoring.question_features(ctx, cands, x)
-    assert q.shape == (len(scoring.QUESTION_FEATURES),)
-    assert q[scoring.QUESTION_FEATURES.index("dense_background")] == pytest.approx(
-        dense.max() - dense.mean()
-    )
-    assert scoring.question_features(ctx, [], np.zeros((0, len(scoring.FEATURES)))).shape == (
-        len(scoring.QUESTION_FEATURES),
-    )
-
-
-def test_question_features_move_the_probability_and_never_the_order() -> None:
-    ctx, cands = _context("how many homes will be built")
-    x = scoring.features(ctx, cands)
-    q = scoring.question_features(ctx, cands, x)
-    base = scoring.fitted()
-    n = len(base.calib)
-    up = replace(base, calib=np.full(n, 0.5), calib_mean=np.zeros(n), calib_scale=np.ones(n))
-    down = replace(up, calib=np.full(n, -0.5))
-    p_up, p_down = up.probability(x, q), down.probability(x, q)
-    assert list(np.argsort(p_up)) == list(np.argsort(p_down))
-    assert not np.allclose(p_up, p_down)
-
-
-def test_folds_keep_an_articles_questions_together() -> None:
-    rows = [{"case": Case(f"q{i}", "?", [f"art{i // 3}"], ["x"], True, "fact")} for i in range(30)]
-    got = folds(rows)
-    for art in range(10):
-        assert len({got[i] for i in range(30) if i // 3 == art}) == 1
-    assert len(set(got)) > 1
 
 
 def test_the_packaged_weights_load_and_match_the_features() -> None:
