@@ -66,10 +66,12 @@ def split(cases: Sequence[Case]) -> dict[str, str]:
 def extract(dev: Path, cache: Path) -> None:
     """Candidates and features of every question, with their labels, into `cache`."""
     from index.config import Settings
-    from index.scoring import features
+    from index.scoring import features, unfitted
     from index.service import Newsdesk
 
-    desk = Newsdesk.open(Settings.load())
+    # features do not depend on the weights: extract with an unfitted scorer, so a change of
+    # features never needs the old weights to load
+    desk = Newsdesk.open(Settings.load(), scorer=unfitted())
     rows = []
     for i, case in enumerate(load_cases(dev)):
         job, ctx, cands = desk.candidates(case.question)

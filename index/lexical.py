@@ -180,7 +180,10 @@ class LexicalIndex:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._vocab: dict[str, int] = dict(self._bm25.vocab_dict) if corpus else {}
-        self._near = OneEdit(self._vocab)
+        # sorted: bm25s builds its vocabulary from a set, whose order changes with every
+        # process (string hashing); `expand` keeps the first of tied variants, and answers
+        # must not change with a restart
+        self._near = OneEdit(sorted(self._vocab))
         self._doc_freq = self._doc_frequencies() if corpus else {}
 
     def _doc_frequencies(self) -> dict[str, int]:

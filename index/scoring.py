@@ -131,6 +131,13 @@ class Model:
         )
 
 
+def unfitted() -> Model:
+    """A model that scores every candidate 0.5: what feature extraction runs with, before
+    there are weights for the current features."""
+    n = len(FEATURES)
+    return Model(np.zeros(n), 0.0, np.zeros(n), np.ones(n), 0.5, 1.0, {})
+
+
 @cache
 def fitted() -> Model:
     """The packaged fitted model."""

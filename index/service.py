@@ -63,11 +63,13 @@ class Newsdesk:
         embedder: BaseEmbedding,
         store: Store,
         llm: Any | None = None,
+        scorer: scoring.Model | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.llm = llm
+        self._scorer = scorer
         self._indexer = Indexer(
             store,
             embedder,
@@ -115,20 +117,39 @@ class Newsdesk:
         analyze("What did the minister say about the talks?")
         split_sentences("Warm up. Done.")
         guard.warm_up()
-        scoring.fitted()
+        if self._scorer is None:
+            scoring.fitted()
+
+    @property
+    def scorer(self) -> scoring.Model:
+        """The answer scorer: the packaged fitted one unless another was given."""
+        return self._scorer or scoring.fitted()
 
     @classmethod
-    def open(cls, settings: Settings, *, embedder: BaseEmbedding | None = None) -> Newsdesk:
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        embedder: BaseEmbedding | None = None,
+        scorer: scoring.Model | None = None,
+    ) -> Newsdesk:
         """Load the embedding model, connect to the store, and load the current index.
 
-        `embedder` replaces the configured model (tests pass a counting or failing one)."""
+        `embedder` replaces the configured model (tests pass a counting or failing one);
+        `scorer` the packaged answer scorer (fitting passes an unfitted one)."""
         llm = None
         if settings.llm_enabled:
             from index.llm import LLMAnswerer
 
             llm = LLMAnswerer.from_settings(settings)
         store = Store(connect(settings), location=describe_location(settings))
-        return cls(settings, embedder=embedder or make_embedder(settings), store=store, llm=llm)
+        return cls(
+            settings,
+            embedder=embedder or make_embedder(settings),
+            store=store,
+            llm=llm,
+            scorer=scorer,
+        )
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -240,7 +261,7 @@ class Newsdesk:
         )
         timings["candidates"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        model = scoring.fitted()
+        model = self.scorer
         scored = scoring.score(ctx, cands, model)
         timings["score"] = (time.perf_counter() - t) * 1000
         threshold = (

@@ -68,3 +68,28 @@ def test_question_kinds() -> None:
     assert analyze("so who said it looks grim").kind == "person"
     assert analyze("Where did they meet?").kind == "place"
     assert analyze("What did Rutte say?").kind == "other"
+
+
+def test_spelling_variants_do_not_change_with_string_hashing() -> None:
+    # More variants one edit away than `expand` keeps: which it keeps must not depend on
+    # the process (bm25s builds its vocabulary from a set).
+    import subprocess
+    import sys
+
+    script = (
+        "from index.lexical import LexicalIndex, terms\n"
+        "words = ' '.join('xq' + c + 'vy' for c in 'bcdfghjklmnprstwz')\n"
+        "print(LexicalIndex([words, 'other text']).expand(terms('xqavy')[0]))\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(runs) == 1
+    assert runs.pop().count("0.7") == 8  # eight of the seventeen variants, the same each time
