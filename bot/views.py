@@ -19,7 +19,7 @@ from bot import render
 from bot.errors import answer_interaction_error
 from index.errors import SourceNotFound
 from index.feedback import MAX_REASON_CHARS
-from index.models import Citation
+from index.models import Answer, Citation
 
 if TYPE_CHECKING:
     from bot.app import NewsdeskBot
@@ -265,19 +265,26 @@ class AnswerPageButton(
         return cls(match["answer"], int(match["page"]), match["direction"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: NewsdeskBot = interaction.client
         try:
-            answer = await bot.run_blocking(bot.desk.feedback.answer, self.answer_id)
+            answer = await _on_record(interaction, self.answer_id)
             if answer is None:
-                await interaction.response.send_message(
-                    NOT_ON_RECORD, ephemeral=True, allowed_mentions=render.NO_MENTIONS
-                )
                 return
             private = bool(interaction.message and interaction.message.flags.ephemeral)
             view, _ = render.answer_layout(answer, self.answer_id, self.page, private=private)
             await interaction.response.edit_message(view=view, allowed_mentions=render.NO_MENTIONS)
         except Exception as exc:
             await answer_interaction_error(interaction, exc)
+
+
+async def _on_record(interaction: discord.Interaction[Any], answer_id: str) -> Answer | None:
+    """The recorded answer `answer_id`, or None after telling the user it is gone."""
+    bot: NewsdeskBot = interaction.client
+    answer = await bot.run_blocking(bot.desk.feedback.answer, answer_id)
+    if answer is None:
+        await interaction.response.send_message(
+            NOT_ON_RECORD, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
+    return answer
 
 
 class ShareButton(
@@ -303,13 +310,9 @@ class ShareButton(
         return cls(match["answer"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: NewsdeskBot = interaction.client
         try:
-            answer = await bot.run_blocking(bot.desk.feedback.answer, self.answer_id)
+            answer = await _on_record(interaction, self.answer_id)
             if answer is None:
-                await interaction.response.send_message(
-                    NOT_ON_RECORD, ephemeral=True, allowed_mentions=render.NO_MENTIONS
-                )
                 return
             view, _ = render.answer_layout(
                 answer, self.answer_id, shared_by=interaction.user.mention
