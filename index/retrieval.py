@@ -128,9 +128,10 @@ class Snapshot:
                 for a, d in Store.sentence_vector_docs(self.gen, wanted).items()
             }
             out.update(got)
-            for aid, sv in got.items():
-                if aid in self._texts:  # the texts are prefetched before the vectors
-                    remember(self._texts[aid], sv.spans.tolist())
+            with self._lock:  # the texts are prefetched before the vectors
+                texts = {a: self._texts[a] for a in got if a in self._texts}
+            for aid, text in texts.items():
+                remember(text, got[aid].spans.tolist())
             with self._lock:
                 self._sentence_vectors.update(got)
                 while len(self._sentence_vectors) > ARTICLE_CACHE:
