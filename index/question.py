@@ -7,6 +7,8 @@
 - `mentions`: short runs of its words, for the quote index to resolve to a speaker (a name, a
   surname in any spelling, or a role such as "the Polish interior minister").
 - `years`: years it names, so an answer from older articles is not passed off as current.
+- `names`: the terms of its capitalised words after the first: the names it is about, which an
+  article that answers it will mention.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Question:
     terms: tuple[str, ...]  # content terms, in order, once each
     mentions: tuple[str, ...]  # word runs that may name a speaker, longest first
     years: tuple[int, ...]
+    names: tuple[str, ...] = ()
 
 
 def analyze(question: str) -> Question:
@@ -46,7 +49,15 @@ def analyze(question: str) -> Question:
         terms=tuple(dict.fromkeys(terms(question))),
         mentions=_mentions(question),
         years=tuple(sorted({int(y) for y in _YEAR.findall(question)})),
+        names=_names(question),
     )
+
+
+def _names(question: str) -> tuple[str, ...]:
+    """Index terms of the capitalised words that do not open the question."""
+    tokens = re.findall(r"[\w’'-]+", question)
+    capital = [w for w in tokens[1:] if w[0].isupper() and w != "I"]
+    return tuple(dict.fromkeys(t for w in capital for t in terms(w)))
 
 
 def _kind(low: str) -> str:

@@ -43,11 +43,15 @@ FEATURES = (
     "dense_ctx",
     "dense_gap",
     "dense_article_gap",
+    "dense_topic",
+    "dense_topic_ctx",
+    "dense_topic_gap",
     "lex",
     "lex_ctx",
     "lex_gap",
     "lex_article",
     "missing_rare",
+    "missing_name",
     "speaker_same",
     "speaker_other",
     "speaker_asked",
@@ -62,6 +66,11 @@ FEATURES = (
     "rank",
     "lead",
     "log_chars",
+    # the question's standing: the best of each signal over all its candidates (the same for
+    # every candidate: these calibrate whether the articles answer at all, not which one does)
+    "q_dense",
+    "q_dense_topic",
+    "q_lex",
 )
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
@@ -155,23 +164,36 @@ class Context:
     article_text: Callable[[str], str]
     sentence_vectors: dict[str, SentenceVectors]
     speaker: str | None  # the speaker the question names, resolved by the quote index
+    # the question without the words naming its speaker: what it asks about them (the
+    # question's own vector when it names nobody)
+    topic_vector: np.ndarray | None = None
 
 
-def asked_speaker(question: Question, quotes: Any | None, article_ids: Sequence[str]) -> str | None:
-    """The speaker a question's words name, per the quote index (None if none does)."""
+def asked_speaker(
+    question: Question, quotes: Any | None, article_ids: Sequence[str]
+) -> tuple[str, str] | None:
+    """The speaker a question's words name, per the quote index, with the words that name
+    them (None if none does)."""
     if quotes is None or not question.mentions:
         return None
-    best: tuple[float, int, str] | None = None
+    best: tuple[float, int, str, str] | None = None
     for order, mention in enumerate(question.mentions):
         try:
             found = quotes.find_speakers(mention, article_ids)
         except Exception:  # an index without statements
             return None
         if found and found[0][1] >= SPEAKER_MATCH:
-            key = (found[0][1], -order, found[0][0])
+            key = (found[0][1], -order, found[0][0], mention)
             if best is None or key[:2] > best[:2]:
                 best = key
-    return best[2] if best else None
+    return (best[2], best[3]) if best else None
+
+
+def topic_text(question: str, mention: str) -> str:
+    """`question` without the words of `mention`: what it asks about the speaker."""
+    pattern = r"\W+".join(re.escape(w) for w in mention.split())
+    out = re.sub(rf"(?<!\w){pattern}(?:['’]s)?(?!\w)", " ", question, flags=re.IGNORECASE)
+    return " ".join(out.split()) or question
 
 
 def term_weights(
@@ -198,6 +220,7 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
     weights = term_weights(q, ctx.lexical)
     total = sum(w for w, _ in weights.values()) or 1.0
     rarest = max((w for w, _ in weights.values()), default=1.0) or 1.0
+    unknown = (math.log(1 + max(ctx.lexical.size, 1)), frozenset[str]())
     article_bags: dict[str, frozenset[str]] = {}
     rows = []
     for c in candidates:
@@ -219,7 +242,19 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
         lex_article = sum(w for w, vs in weights.values() if vs & in_article) / total
         # the rarest question term the article never uses: the topic it does not cover
         missing = max((w for w, vs in weights.values() if not vs & in_article), default=0.0)
-        dense, dense_ctx = _dense(ctx, c, len(sents))
+        # the question's names (capitalised words) the article never uses, by weight
+        # (a name the index lacks in every spelling weighs as much as the rarest term can:
+        # unlike slang, a name nobody mentions is a topic the articles do not cover)
+        named = [weights.get(t, unknown) for t in q.names]
+        missing_name = sum(w for w, vs in named if not vs & in_article) / (
+            sum(w for w, _ in named) or 1.0
+        )
+        dense, dense_ctx = _dense(ctx, c, len(sents), ctx.vector)
+        topic, topic_ctx = (
+            _dense(ctx, c, len(sents), ctx.topic_vector)
+            if ctx.topic_vector is not None
+            else (dense, dense_ctx)
+        )
         has_number = bool(_NUMBER.search(c.text))
         has_time = bool(_TIME.search(c.text))
         has_name = bool(_NAME.search(c.text))
@@ -236,11 +271,15 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
                 dense_ctx,
                 0.0,
                 0.0,
+                topic,
+                topic_ctx,
+                0.0,
                 lex,
                 lex_ctx,
                 0.0,
                 lex_article,
                 missing / rarest,
+                missing_name,
                 float(speaker_q and c.speaker == ctx.speaker),
                 float(speaker_q and c.speaker is not None and c.speaker != ctx.speaker),
                 float(speaker_q),
@@ -255,22 +294,33 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
                 1.0 / (1 + c.rank),
                 float(c.lo == 0),
                 math.log(1 + len(c.text)),
+                0.0,
+                0.0,
+                0.0,
             ]
         )
-    x = np.asarray(rows, dtype=np.float64)
+    return relative(np.asarray(rows, dtype=np.float64), [c.article.id for c in candidates])
+
+
+def relative(x: np.ndarray, article_ids: Sequence[str]) -> np.ndarray:
+    """Fill in the features that compare a candidate with the others of its question."""
+    if not len(x):
+        return x
     i = FEATURES.index
-    x[:, i("dense_gap")] = x[:, i("dense")] - x[:, i("dense")].max()
-    x[:, i("lex_gap")] = x[:, i("lex")] - x[:, i("lex")].max()
+    for gap, of in (("dense_gap", "dense"), ("dense_topic_gap", "dense_topic"), ("lex_gap", "lex")):
+        x[:, i(gap)] = x[:, i(of)] - x[:, i(of)].max()
     best_in_article: dict[str, float] = {}
-    for c, d in zip(candidates, x[:, i("dense")], strict=True):
-        best_in_article[c.article.id] = max(best_in_article.get(c.article.id, -1.0), float(d))
+    for a, d in zip(article_ids, x[:, i("dense")], strict=True):
+        best_in_article[a] = max(best_in_article.get(a, -1.0), float(d))
     x[:, i("dense_article_gap")] = [
-        x[k, i("dense")] - best_in_article[c.article.id] for k, c in enumerate(candidates)
+        x[k, i("dense")] - best_in_article[a] for k, a in enumerate(article_ids)
     ]
+    for q, of in (("q_dense", "dense"), ("q_dense_topic", "dense_topic"), ("q_lex", "lex_ctx")):
+        x[:, i(q)] = x[:, i(of)].max()
     return x
 
 
-def _dense(ctx: Context, c: Candidate, n_sents: int) -> tuple[float, float]:
+def _dense(ctx: Context, c: Candidate, n_sents: int, query: np.ndarray) -> tuple[float, float]:
     sv = ctx.sentence_vectors.get(c.article.id)
     if sv is None or not sv.vectors.size or len(sv.spans) != n_sents:
         rows = sv.index_of(c.start, c.end) if sv is not None and sv.vectors.size else []
@@ -280,10 +330,10 @@ def _dense(ctx: Context, c: Candidate, n_sents: int) -> tuple[float, float]:
     else:
         lo, hi = c.lo, c.hi
     vecs = sv.vectors
-    own = vecs[lo : hi + 1] @ ctx.vector
+    own = vecs[lo : hi + 1] @ query
     near = vecs[max(0, lo - 1) : min(len(vecs), hi + 2)].mean(axis=0)
     norm = float(np.linalg.norm(near)) or 1.0
-    return float(own.max()), float(near @ ctx.vector / norm)
+    return float(own.max()), float(near @ query / norm)
 
 
 def score(

@@ -251,13 +251,21 @@ class Newsdesk:
         snap.prefetch(article_ids)
         sentence_vectors = snap.sentence_vectors(article_ids)
         cands = candidates_of(retrieved, snap.article_text, quotes)
+        asked = scoring.asked_speaker(q, quotes, article_ids)
+        query = np.asarray(vector, dtype=np.float32)
+        topic = query
+        if asked is not None:
+            about = scoring.topic_text(question, asked[1])
+            if about != question:
+                topic = np.asarray(self.embedder.get_query_embedding(about), dtype=np.float32)
         ctx = scoring.Context(
             q,
-            np.asarray(vector, dtype=np.float32),
+            query,
             snap.lexical,
             snap.article_text,
             sentence_vectors,
-            scoring.asked_speaker(q, quotes, article_ids),
+            asked[0] if asked else None,
+            topic,
         )
         timings["candidates"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()

@@ -73,6 +73,36 @@ def test_features_are_finite_and_one_row_per_candidate_without_a_quote_index() -
     assert x[:, i("speaker_asked")].sum() == 0  # no quote index: no speaker
 
 
+def test_the_topic_is_the_question_without_its_speaker() -> None:
+    assert scoring.topic_text("What did Ana Horvat's office say about homes?", "Ana Horvat") == (
+        "What did office say about homes?"
+    )
+    assert scoring.topic_text("wat did horvat say abt homes", "horvat") == "wat did say abt homes"
+    # a mention that is the whole question leaves the question as it is
+    assert scoring.topic_text("Horvat", "Horvat") == "Horvat"
+
+
+def test_a_name_the_article_never_mentions_counts_against_it() -> None:
+    i = scoring.FEATURES.index
+    assert analyze("What did Horvat say about the Olympics?").names == tuple(
+        terms("Horvat Olympics")
+    )
+    present, _ = _context("What did Horvat say about homes?")
+    absent, cands = _context("What did Horvat say about the Olympics in Tokyo?")
+    assert scoring.features(present, cands)[:, i("missing_name")].max() == 0.0
+    x = scoring.features(absent, cands)[:, i("missing_name")]
+    assert 0.0 < x.min() < 1.0  # Horvat is there; Olympics and Tokyo are not
+    assert analyze("wat did horvat say abt the olympics").names == ()  # no capitals, no signal
+
+
+def test_question_level_features_are_the_same_for_every_candidate() -> None:
+    ctx, cands = _context("how many homes will be built")
+    x = scoring.features(ctx, cands)
+    i = scoring.FEATURES.index
+    for q, of in (("q_dense", "dense"), ("q_lex", "lex_ctx")):
+        assert (x[:, i(q)] == x[:, i(of)].max()).all()
+
+
 def test_words_the_index_lacks_weigh_nothing() -> None:
     lex = LexicalIndex([TEXT])
     weights = scoring.term_weights(analyze("wat did horvat say abt homes lol"), lex)
