@@ -226,8 +226,13 @@ def rerank(passages: Sequence[Passage], scored: Sequence[Scored], k: int) -> lis
         for p in passages:
             if p.article.id == c.article.id and c.start < p.end and p.start < c.end:
                 best[p.chunk_id] = max(best.get(p.chunk_id, 0.0), s.probability)
-    ranked = sorted(enumerate(passages), key=lambda ip: (-best.get(ip[1].chunk_id, 0.0), ip[0]))
-    return [replace(p, score=best.get(p.chunk_id, 0.0) + p.score) for _, p in ranked[:k]]
+    # ranked by the score they carry: the best candidate's probability, plus retrieval's score
+    # to order passages that hold equally probable candidates (or none)
+    ranked = sorted(
+        ((best.get(p.chunk_id, 0.0) + p.score, i, p) for i, p in enumerate(passages)),
+        key=lambda sip: (-sip[0], sip[1]),
+    )
+    return [replace(p, score=s) for s, _, p in ranked[:k]]
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -189,10 +189,13 @@ def asked_speaker(
     return (best[2], best[3]) if best else None
 
 
+def _mention_pattern(mention: str) -> str:
+    return r"(?<!\w)" + r"\W+".join(re.escape(w) for w in mention.split()) + r"(?:['’]s)?(?!\w)"
+
+
 def topic_text(question: str, mention: str) -> str:
     """`question` without the words of `mention`: what it asks about the speaker."""
-    pattern = r"\W+".join(re.escape(w) for w in mention.split())
-    out = re.sub(rf"(?<!\w){pattern}(?:['’]s)?(?!\w)", " ", question, flags=re.IGNORECASE)
+    out = re.sub(_mention_pattern(mention), " ", question, flags=re.IGNORECASE)
     return " ".join(out.split()) or question
 
 
