@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from index import present
 from index.candidates import MAX_UNIT_CHARS
+from index.lexical import STOPWORDS, words
 from index.models import Answer, Citation, Mode, Passage
 from index.question import Question
 from index.scoring import Scored
@@ -54,6 +55,8 @@ class ExtractiveAnswerer:
         chosen = whole_statements(
             select(job.scored, job.threshold, job.second_ratio, job.max_quotes), job
         )
+        if job.question.kind == "person":
+            chosen = with_speakers_named(chosen, job)
         confidence = job.scored[0].probability if job.scored else 0.0
         q = job.question
         if not chosen:
@@ -215,6 +218,39 @@ def whole_statements(chosen: Sequence[Scored], job: Job) -> list[Scored]:
             for x in out
         ):
             out.append(grown)
+    return out
+
+
+NAMING_LOOKBACK = 2  # sentences before a statement searched for its speaker's name
+
+
+def with_speakers_named(chosen: Sequence[Scored], job: Job) -> list[Scored]:
+    """For a "who" question: before each statement whose own words do not name its speaker
+    ("..., he added."), the sentence just before it that does, so the answer shows who said
+    it in the article's words and not only by the quote index's say-so."""
+    out: list[Scored] = []
+    for s in chosen:
+        c = s.candidate
+        names = {w for w in words(c.speaker or "") if w not in STOPWORDS}
+        if names and not names & set(words(c.text)):
+            sents = split_sentences(job.article_text(c.article.id))
+            for i in range(c.lo - 1, max(-1, c.lo - 1 - NAMING_LOOKBACK), -1):
+                sent = sents[i]
+                taken = any(
+                    x.candidate.article.id == c.article.id
+                    and x.candidate.start < sent.end
+                    and sent.start < x.candidate.end
+                    for x in (*chosen, *out)
+                )
+                if taken:
+                    break
+                if names & set(words(sent.text)):
+                    namer = replace(
+                        c, lo=i, hi=i, start=sent.start, end=sent.end, text=sent.text, quoted=False
+                    )
+                    out.append(replace(s, candidate=namer))
+                    break
+        out.append(s)
     return out
 
 

@@ -11,14 +11,16 @@ from typing import Any
 import numpy as np
 
 from index import scoring
-from index.answerer import Job, relevance_gap, select
-from index.candidates import build, cuts_quotation
+from index.answerer import Job, relevance_gap, select, with_speakers_named
+from index.candidates import Candidate, build, cuts_quotation
 from index.evaluate import Case
 from index.fit_scorer import _fit_lr, split
 from index.lexical import LexicalIndex, terms
 from index.models import ArticleRef, Citation, Passage
 from index.question import analyze
 from index.quotes import QuoteIndex
+from index.scoring import Scored
+from index.sentences import split_sentences
 from index.sentvec import SentenceVectors
 
 TEXT = (
@@ -145,6 +147,33 @@ def test_an_llm_answer_must_cite_what_the_offline_answer_would_show() -> None:
     assert relevance_gap(job(0.9, 0.3), cite(cands[1])) is not None  # off the question
     assert relevance_gap(job(0.45, 0.3), cite(cands[0])) is not None  # offline would refuse
     assert relevance_gap(job(0.9, 0.65), cite(cands[1])) is None  # a further quote offline
+
+
+def test_a_who_answer_shows_the_sentence_that_names_the_speaker() -> None:
+    text = (
+        "The club met on Monday.\n"
+        "Keeper Tony Bullock echoed the manager's words.\n"
+        "“All the boys are behind him,” he added. The board agreed."
+    )
+    sents = split_sentences(text)
+    quote = next(i for i, s in enumerate(sents) if s.text.startswith("“All"))
+
+    def cand(i: int, speaker: str | None) -> Candidate:
+        s = sents[i]
+        return Candidate(REF, i, i, s.start, s.end, s.text, 0, 1.0, speaker, "“" in s.text)
+
+    chosen = [Scored(cand(quote, "Tony Bullock"), 0.9)]
+    job = Job(
+        analyze("Who said the boys are behind him?"), [], chosen, lambda _a: text, None, 0.5, 0.7, 3
+    )
+    shown = [s.candidate.text for s in with_speakers_named(chosen, job)]
+    assert shown == ["Keeper Tony Bullock echoed the manager's words.", sents[quote].text]
+    # a statement that names its speaker itself is shown alone
+    named = [Scored(cand(1, "Tony Bullock"), 0.9)]
+    assert [s.candidate.text for s in with_speakers_named(named, job)] == [sents[1].text]
+    # and so is one whose speaker the sentences before it do not name
+    other = [Scored(cand(quote, "Ana Horvat"), 0.9)]
+    assert len(with_speakers_named(other, job)) == 1
 
 
 def test_split_is_fixed_grouped_by_article_and_stratified() -> None:
