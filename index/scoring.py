@@ -66,11 +66,6 @@ FEATURES = (
     "rank",
     "lead",
     "log_chars",
-    # the question's standing: the best of each signal over all its candidates (the same for
-    # every candidate: these calibrate whether the articles answer at all, not which one does)
-    "q_dense",
-    "q_dense_topic",
-    "q_lex",
 )
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
@@ -297,9 +292,6 @@ def features(ctx: Context, candidates: Sequence[Candidate]) -> np.ndarray:
                 1.0 / (1 + c.rank),
                 float(c.lo == 0),
                 math.log(1 + len(c.text)),
-                0.0,
-                0.0,
-                0.0,
             ]
         )
     return relative(np.asarray(rows, dtype=np.float64), [c.article.id for c in candidates])
@@ -318,8 +310,6 @@ def relative(x: np.ndarray, article_ids: Sequence[str]) -> np.ndarray:
     x[:, i("dense_article_gap")] = [
         x[k, i("dense")] - best_in_article[a] for k, a in enumerate(article_ids)
     ]
-    for q, of in (("q_dense", "dense"), ("q_dense_topic", "dense_topic"), ("q_lex", "lex_ctx")):
-        x[:, i(q)] = x[:, i(of)].max()
     return x
 
 

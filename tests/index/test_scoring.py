@@ -97,14 +97,6 @@ def test_a_name_the_article_never_mentions_counts_against_it() -> None:
     assert analyze("wat did horvat say abt the olympics").names == ()  # no capitals, no signal
 
 
-def test_question_level_features_are_the_same_for_every_candidate() -> None:
-    ctx, cands = _context("how many homes will be built")
-    x = scoring.features(ctx, cands)
-    i = scoring.FEATURES.index
-    for q, of in (("q_dense", "dense"), ("q_lex", "lex_ctx")):
-        assert (x[:, i(q)] == x[:, i(of)].max()).all()
-
-
 def test_words_the_index_lacks_weigh_nothing() -> None:
     lex = LexicalIndex([TEXT])
     weights = scoring.term_weights(analyze("wat did horvat say abt homes lol"), lex)
