@@ -121,13 +121,15 @@ class LLMModeAnswerer:
 
 
 def relevance_gap(job: Job, citations: Sequence[Citation]) -> str | None:
-    """Why `citations` do not answer `job` (None when they do): the best scored candidate they
-    cover must clear the bar a quote of the offline answer clears: the refusal threshold, and
-    `second_ratio` of the best candidate of all. So both modes refuse the same questions: the
-    calibrated scorer decides whether the articles answer, the LLM only how to say it."""
+    """Why `citations` do not answer `job` (None when they do): they must cover the candidate
+    the offline answer leads with, the best scored one, and it must clear the refusal
+    threshold. So both modes refuse the same questions and rest on the same statement: the
+    calibrated scorer decides whether and with what the articles answer, the LLM how to say
+    it (and which further passages to add). A reply resting only on a lesser candidate, such
+    as a further quote of the offline answer, is off the question more often than not."""
     if not job.scored:
         return None
-    need = max(job.threshold, job.second_ratio * job.scored[0].probability)
+    need = max(job.threshold, job.scored[0].probability)
     got = max(
         (
             s.probability

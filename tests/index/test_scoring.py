@@ -124,8 +124,9 @@ def test_selection_refuses_under_the_threshold_and_pads_nothing() -> None:
 
 
 def test_an_llm_answer_must_cite_what_the_offline_answer_would_show() -> None:
-    """Both modes refuse the same questions: citations of a candidate under the refusal
-    threshold do not answer, even when nothing scores higher."""
+    """Both modes refuse the same questions and rest on the same statement: citations of a
+    candidate under the refusal threshold do not answer, even when nothing scores higher, and
+    neither do citations of a lesser candidate alone."""
     ctx, cands = _context("how many homes will be built")
 
     def job(*probs: float) -> Job:
@@ -138,7 +139,8 @@ def test_an_llm_answer_must_cite_what_the_offline_answer_would_show() -> None:
     assert relevance_gap(job(0.9, 0.3), cite(cands[0])) is None
     assert relevance_gap(job(0.9, 0.3), cite(cands[1])) is not None  # off the question
     assert relevance_gap(job(0.45, 0.3), cite(cands[0])) is not None  # offline would refuse
-    assert relevance_gap(job(0.9, 0.65), cite(cands[1])) is None  # a further quote offline
+    assert relevance_gap(job(0.9, 0.65), cite(cands[1])) is not None  # a further quote alone
+    assert relevance_gap(job(0.9, 0.65), cite(cands[0]) + cite(cands[1])) is None
 
 
 def test_a_who_answer_shows_the_sentence_that_names_the_speaker() -> None:
