@@ -31,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from index.sentences import Sentence, split_sentences
 
-ATTRIBUTION_VERSION = "2"  # bump when the rules change what gets annotated
+ATTRIBUTION_VERSION = "3"  # bump when the rules change what gets annotated
 
 _VERBS = (
     "say says said saying tell tells told telling add adds added adding warn warns warned "
@@ -974,6 +974,26 @@ class _Annotator:
                 return None
         return None
 
+    def _full_person(self, m: _Mention) -> bool:
+        """A person named with a first name and a surname."""
+        ent = self.art.entities.get(m.entity) if m.entity else None
+        return ent is not None and ent.kind == "person" and len(ent.name.split()) >= 2
+
+    def _titled_person(
+        self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]
+    ) -> _Mention | None:
+        """The person a name at j qualifies: "said Acme chief executive Jo Bloggs" is Jo
+        Bloggs, the body or place before the role nouns only says whose chief he is."""
+        k = j + 1
+        while k < len(toks) and _role_noun(toks[k]):
+            k += 1
+        if k == j + 1 or k >= len(toks):
+            return None
+        m = next((mentions[x] for x in range(k, min(len(toks), k + 4)) if x in mentions), None)
+        if m is None or _first_tok_at(toks, m.start) != k or not self._full_person(m):
+            return None
+        return m
+
     def _is_person(self, m: _Mention) -> bool:
         return m.entity is not None and self.art.entities[m.entity].kind == "person"
 
@@ -989,7 +1009,7 @@ class _Annotator:
             if (
                 toks[i].low in ("of", "at", "from", "for", "in")
                 and (i - 1) in mentions
-                and (determined or not self._is_person(m))
+                and (determined or not self._is_person(m) or self._full_person(mentions[i - 1]))
             ):
                 head = mentions[i - 1]
                 if head.entity and self.art.entities[head.entity].kind == "person":
@@ -1012,10 +1032,22 @@ class _Annotator:
             j -= 1
         if j >= 0 and j in mentions and (mentions[j].subject or mentions[j].how == "pronoun"):
             return self._head_of(toks, j, mentions)
+        if j >= 0 and j in mentions:
+            head = self._head_of(toks, j, mentions)
+            at = _first_tok_at(toks, head.start)
+            with_ing = t_is_participle(toks[k]) and at > 0 and toks[at - 1].low == "with"
+            if with_ing and self._is_person(head):
+                return head  # "with X (of Louisiana) calling it ...": X is the participle's subject
+            if head is not mentions[j] and head.subject:
+                return head  # "X of Louisiana said": X, not the place
         if j >= 0:
             role = self._role(toks, j)
             if role is not None:
                 return role
+        if j >= 1 and toks[j].text == "," and (m := mentions.get(j - 1)) and self._full_person(m):
+            h = _first_tok_at(toks, m.start) - 1
+            if h > 0 and toks[h].text == "," and h - 1 in mentions:
+                return m  # "One of the vice presidents, Ana Lee, said": the name in apposition
         if j >= 0 and toks[j].text == "," and (speaker := self._clause_subject(toks, k, mentions)):
             return speaker  # "X, from Y, one of the ..., said": the clause's first person
         if j >= 0 and toks[j].text in (",", "-", "–", "—", ")"):
@@ -1050,6 +1082,10 @@ class _Annotator:
                 return role
         if inverted:
             m = mentions.get(k + 1) or self._subject_right(toks, k + 1, mentions, last=True)
+            if m is not None and m is mentions.get(k + 1):
+                titled = self._titled_person(toks, k + 1, mentions)
+                if titled is not None:
+                    return titled
             at = _first_tok_at(toks, m.start) if m is not None else -1
             between = toks[k + 1 : at] if at > k else []
             if m is not None and at <= k + 4 and all(_role_noun(x) for x in between):

@@ -255,3 +255,33 @@ def test_a_body_named_inside_a_reported_clause_does_not_become_it() -> None:
         "It added that the Board would publish its figures in the spring of next year."
     )
     assert speaker_of(text, "would publish its figures") == {"the Harbour Board"}
+
+
+def test_an_inverted_speaker_is_the_person_after_the_role_nouns() -> None:
+    text = (
+        'Bravex opened a plant. "Half the sites are at risk," said Bravex chief executive '
+        'Lena Orlova. "It looks grim," said Norwegian union official Per Aasen.'
+    )
+    assert speaker_of(text, "Half the sites are at risk") == {"Lena Orlova"}
+    assert speaker_of(text, "It looks grim") == {"Per Aasen"}
+
+
+def test_a_person_of_an_unmarked_body_is_the_speaker() -> None:
+    text = 'The bill passed. Mira Tal of Open Rights Forum Velia said, "We still need to fight."'
+    assert speaker_of(text, "We still need to fight") == {"Mira Tal"}
+
+
+def test_a_person_of_a_place_calling_something_is_the_speaker() -> None:
+    text = (
+        "The vote split the chamber, with Tom Brandt of Ostland calling the plan "
+        '"a blatant grab for power by the executive".'
+    )
+    assert speaker_of(text, "a blatant grab for power") == {"Tom Brandt"}
+
+
+def test_a_name_in_apposition_speaks_rather_than_the_group_before_it() -> None:
+    text = (
+        "One of Norland's Deputy Ministers, Ada Voss, also spoke to The Courier. "
+        '"He was an honest and hardworking man," she said.'
+    )
+    assert speaker_of(text, "He was an honest and hardworking man") == {"Ada Voss"}
