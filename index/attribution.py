@@ -595,6 +595,9 @@ class _Annotator:
                 if frame is not None and frame.speaker.how == "role":
                     self._unknown(a, infos[k1].s.end, idx[k0])
                 continue
+            if how in ("pronoun", "none") and self._named_in(spk, a, b):
+                self._unknown(a, infos[k1].s.end, idx[k0])  # "Ruud is the best," he said
+                continue
             sent_end = infos[k1].s.end
             self._add(a, b, text[a:b], "direct", spk, how, s0, idx[k0], sent_end)
             if not closed:
@@ -661,6 +664,25 @@ class _Annotator:
         if subjects and self._named_person(subjects[-1]):
             return subjects[-1]
         return None
+
+    def _named_in(self, name: str, a: int, b: int) -> bool:
+        """Whether the quotation [a, b) names the person it is given to: people speak of
+        others by name, of themselves as "I", so a he/she or a continuation resolved to them
+        is someone else's words about them ("the young Jo Bloggs" may still be the speaker's
+        own)."""
+        ent = self.art.entities.get(name)
+        if ent is None or ent.kind != "person" or len(ent.name.split()) < 2:
+            return False
+        words = {w for n in ent.aliases | {ent.name} for w in n.split() if len(w) > 2}
+        toks = _tokens(self.text, a, b)
+        for i, t in enumerate(toks):
+            if t.text.rstrip(".").removesuffix("'s").removesuffix("’s") not in words:
+                continue
+            if i > 0 and toks[i - 1].text in words:
+                continue  # inside the name
+            if not any(x.low in ("the", "a", "same") for x in toks[max(0, i - 2) : i]):
+                return True
+        return False
 
     def _named_person(self, name: str) -> bool:
         """A person the article names in full or with an honorific: a lone capitalised word
@@ -755,6 +777,7 @@ class _Annotator:
                     and _first_tok_at(toks, m.start) == jdx + 2
                     and n.entity
                     and m.entity
+                    and n.subject  # "a tie at Old Trafford and Ancelotti said": one speaker
                 ):
                     joint = f"{n.entity} and {m.entity}"
                     ent = art.entities.get(joint) or art._add(joint, "group")

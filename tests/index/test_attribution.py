@@ -285,3 +285,21 @@ def test_a_name_in_apposition_speaks_rather_than_the_group_before_it() -> None:
         '"He was an honest and hardworking man," she said.'
     )
     assert speaker_of(text, "He was an honest and hardworking man") == {"Ada Voss"}
+
+
+def test_a_name_after_a_preposition_does_not_join_the_speaker() -> None:
+    text = (
+        "Rovers won at Elm Park and Dan Kovac said: "
+        '"We are all very happy to be back here for the final."'
+    )
+    assert speaker_of(text, "We are all very happy") == {"Dan Kovac"}
+
+
+def test_a_quote_that_names_the_person_in_focus_is_not_given_to_them() -> None:
+    text = (
+        "Coach Sam Reyes said his side were ready. Striker Ivo Maric is fit again after "
+        'three months out. "Ivo is the best striker in the league. I have to judge whether '
+        'he is ready," he said.'
+    )
+    given = [v for k, v in said(text).items() if "Ivo is the best striker" in k]
+    assert all("Ivo Maric" not in v for v in given)
