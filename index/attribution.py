@@ -59,6 +59,7 @@ SPEECH_VERBS = frozenset(_VERBS) - _AMBIGUOUS
 # Verbs whose object is a quotation or clause only with a speaker: never a denial (the speaker
 # does not assert what follows "denied").
 _DENIAL = frozenset("deny denies denied dismiss dismissed reject rejected".split())
+_OTHER = {"m": "f", "f": "m", "s": "", "p": "", "n": ""}
 _PRONOUNS = {"he": "m", "she": "f", "they": "p", "it": "n", "we": "p", "i": "s"}
 _HONORIFICS = {
     "mr": "m", "mrs": "f", "ms": "f", "miss": "f", "dr": "", "sir": "m", "lord": "m",
@@ -98,6 +99,7 @@ _OPENERS = {'"': '"', "“": "”", "‘": "’", "'": "'", "„": "“", "«": 
 MIN_STANDALONE_WORDS = 4  # a quotation this long is a statement even without a verb in its sentence
 COMMON_ZIPF = 4.0  # a word this frequent (Zipf scale) opening a sentence is no name by itself
 MIN_CLAUSE_WORDS = 3  # reported speech shorter than this is no statement
+SUBJECT_OPENS = 20  # characters into its sentence where a subject that opens it starts
 SPOKESMAN_REACH = 600  # characters back to the body "a spokesman" speaks for
 
 
@@ -817,6 +819,13 @@ class _Annotator:
                 if art.entities[n].kind == "body":
                     return n
             return None
+        # "X broke the news when he revealed ...": the subject named earlier in the sentence
+        here = [n for p, n in art.subjects if p == sent]
+        opens = here and any(
+            sent <= p < min(pos, sent + SUBJECT_OPENS) and n == here[0] for p, n in order
+        )
+        if opens and self._named_person(here[0]) and not self._is_gender(here[0], _OTHER[want]):
+            return here[0]
         cands: list[str] = []
         # a person who became the subject after the last statement takes the focus
         later = [n for p, n in art.subjects if self.last_end <= p < sent]

@@ -303,3 +303,11 @@ def test_a_quote_that_names_the_person_in_focus_is_not_given_to_them() -> None:
     )
     given = [v for k, v in said(text).items() if "Ivo is the best striker" in k]
     assert all("Ivo Maric" not in v for v in given)
+
+
+def test_a_pronoun_after_the_subject_that_opens_its_sentence_is_that_subject() -> None:
+    text = (
+        'Ian Cole told the paper that "sculpting in public is great fun for everyone". '
+        "Sam Reyes broke the news when he revealed that a sequel of the show is being made."
+    )
+    assert speaker_of(text, "a sequel of the show is being made") == {"Sam Reyes"}
