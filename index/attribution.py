@@ -910,7 +910,26 @@ class _Annotator:
             for n in reversed(subjects):
                 if self._named_person(n):
                     return _Mention(start, toks[k].end, n, "role")
+        if toks[j].low == "the" and head in _PERSON_ROLES:
+            # an office the article has not tied to a name: the person in focus, if someone
+            # the article calls Mr/Ms or he/she and gives no other office
+            subjects = [n for p, n in art.subjects if p < start]
+            n = next((n for n in reversed(subjects) if self._named_person(n)), None)
+            if (
+                n is not None
+                and art.entities[n].gender
+                and not self._other_office(n, head)
+                # "the chief executive said Mr X's absence ...": not X
+                and art.entities[n].surname not in {t.text for t in toks}
+            ):
+                return _Mention(start, toks[k].end, n, "role")
         return None
+
+    def _other_office(self, name: str, head: str) -> bool:
+        """Whether the article gives the person an office other than `head` ("the chancellor"
+        is not the person it calls prime minister)."""
+        held = {w for r in self.art.entities[name].roles for w in r.split()} & _PERSON_ROLES
+        return bool(held) and head not in held
 
     # -- frames: who says, and what ------------------------------------------------------
 
@@ -1159,6 +1178,12 @@ class _Annotator:
 
 
 _PARTICLES = frozenset("de dela del della da di du van von der den ter la le al el bin ibn".split())
+# English nouns for a person's office: "the Tory leader said" is the person in focus
+_PERSON_ROLES = frozenset(
+    "leader minister chairman chairwoman chair president secretary chancellor premier "
+    "governor mayor manager coach boss director executive chief commissioner "
+    "ambassador general senator judge".split()
+)
 _NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
 _NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())

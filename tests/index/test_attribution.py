@@ -311,3 +311,19 @@ def test_a_pronoun_after_the_subject_that_opens_its_sentence_is_that_subject() -
         "Sam Reyes broke the news when he revealed that a sequel of the show is being made."
     )
     assert speaker_of(text, "a sequel of the show is being made") == {"Sam Reyes"}
+
+
+def test_an_office_not_tied_to_a_name_is_the_person_in_focus() -> None:
+    text = (
+        "Mr Pell Rowan opened a school in Leeds on Monday. "
+        "The budget targets for next year have all been met, the chancellor said."
+    )
+    assert speaker_of(text, "The budget targets for next year") == {"Pell Rowan"}
+
+
+def test_an_office_is_not_the_person_named_in_its_own_sentence() -> None:
+    text = (
+        "Mr Pell Rowan opened a school in Leeds on Monday. "
+        "The chief executive said it was a mistake that Mr Rowan missed the vote."
+    )
+    assert all("Pell Rowan" not in v for v in said(text).values())
