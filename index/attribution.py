@@ -914,15 +914,15 @@ class _Annotator:
             # an office the article has not tied to a name: the person in focus, if someone
             # the article calls Mr/Ms or he/she and gives no other office
             subjects = [n for p, n in art.subjects if p < start]
-            n = next((n for n in reversed(subjects) if self._named_person(n)), None)
+            focus = next((n for n in reversed(subjects) if self._named_person(n)), None)
             if (
-                n is not None
-                and art.entities[n].gender
-                and not self._other_office(n, head)
+                focus is not None
+                and art.entities[focus].gender
+                and not self._other_office(focus, head)
                 # "the chief executive said Mr X's absence ...": not X
-                and art.entities[n].surname not in {t.text for t in toks}
+                and art.entities[focus].surname not in {t.text for t in toks}
             ):
-                return _Mention(start, toks[k].end, n, "role")
+                return _Mention(start, toks[k].end, focus, "role")
         return None
 
     def _other_office(self, name: str, head: str) -> bool:
