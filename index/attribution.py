@@ -31,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from index.sentences import Sentence, split_sentences
 
-ATTRIBUTION_VERSION = "2"  # bump when the rules change what gets annotated
+ATTRIBUTION_VERSION = "3"  # bump when the rules change what gets annotated
 
 _VERBS = (
     "say says said saying tell tells told telling add adds added adding warn warns warned "
@@ -59,6 +59,7 @@ SPEECH_VERBS = frozenset(_VERBS) - _AMBIGUOUS
 # Verbs whose object is a quotation or clause only with a speaker: never a denial (the speaker
 # does not assert what follows "denied").
 _DENIAL = frozenset("deny denies denied dismiss dismissed reject rejected".split())
+_OTHER = {"m": "f", "f": "m", "s": "", "p": "", "n": ""}
 _PRONOUNS = {"he": "m", "she": "f", "they": "p", "it": "n", "we": "p", "i": "s"}
 _HONORIFICS = {
     "mr": "m", "mrs": "f", "ms": "f", "miss": "f", "dr": "", "sir": "m", "lord": "m",
@@ -98,6 +99,7 @@ _OPENERS = {'"': '"', "“": "”", "‘": "’", "'": "'", "„": "“", "«": 
 MIN_STANDALONE_WORDS = 4  # a quotation this long is a statement even without a verb in its sentence
 COMMON_ZIPF = 4.0  # a word this frequent (Zipf scale) opening a sentence is no name by itself
 MIN_CLAUSE_WORDS = 3  # reported speech shorter than this is no statement
+SUBJECT_OPENS = 20  # characters into its sentence where a subject that opens it starts
 SPOKESMAN_REACH = 600  # characters back to the body "a spokesman" speaks for
 
 
@@ -595,6 +597,9 @@ class _Annotator:
                 if frame is not None and frame.speaker.how == "role":
                     self._unknown(a, infos[k1].s.end, idx[k0])
                 continue
+            if how in ("pronoun", "none") and self._named_in(spk, a, b):
+                self._unknown(a, infos[k1].s.end, idx[k0])  # "Ruud is the best," he said
+                continue
             sent_end = infos[k1].s.end
             self._add(a, b, text[a:b], "direct", spk, how, s0, idx[k0], sent_end)
             if not closed:
@@ -661,6 +666,25 @@ class _Annotator:
         if subjects and self._named_person(subjects[-1]):
             return subjects[-1]
         return None
+
+    def _named_in(self, name: str, a: int, b: int) -> bool:
+        """Whether the quotation [a, b) names the person it is given to: people speak of
+        others by name, of themselves as "I", so a he/she or a continuation resolved to them
+        is someone else's words about them ("the young Jo Bloggs" may still be the speaker's
+        own)."""
+        ent = self.art.entities.get(name)
+        if ent is None or ent.kind != "person" or len(ent.name.split()) < 2:
+            return False
+        words = {w for n in ent.aliases | {ent.name} for w in n.split() if len(w) > 2}
+        toks = _tokens(self.text, a, b)
+        for i, t in enumerate(toks):
+            if t.text.rstrip(".").removesuffix("'s").removesuffix("’s") not in words:
+                continue
+            if i > 0 and toks[i - 1].text in words:
+                continue  # inside the name
+            if not any(x.low in ("the", "a", "same") for x in toks[max(0, i - 2) : i]):
+                return True
+        return False
 
     def _named_person(self, name: str) -> bool:
         """A person the article names in full or with an honorific: a lone capitalised word
@@ -755,6 +779,7 @@ class _Annotator:
                     and _first_tok_at(toks, m.start) == jdx + 2
                     and n.entity
                     and m.entity
+                    and n.subject  # "a tie at Old Trafford and Ancelotti said": one speaker
                 ):
                     joint = f"{n.entity} and {m.entity}"
                     ent = art.entities.get(joint) or art._add(joint, "group")
@@ -794,6 +819,13 @@ class _Annotator:
                 if art.entities[n].kind == "body":
                     return n
             return None
+        # "X broke the news when he revealed ...": the subject named earlier in the sentence
+        here = [n for p, n in art.subjects if p == sent]
+        opens = here and any(
+            sent <= p < min(pos, sent + SUBJECT_OPENS) and n == here[0] for p, n in order
+        )
+        if opens and self._named_person(here[0]) and not self._is_gender(here[0], _OTHER[want]):
+            return here[0]
         cands: list[str] = []
         # a person who became the subject after the last statement takes the focus
         later = [n for p, n in art.subjects if self.last_end <= p < sent]
@@ -878,7 +910,26 @@ class _Annotator:
             for n in reversed(subjects):
                 if self._named_person(n):
                     return _Mention(start, toks[k].end, n, "role")
+        if toks[j].low == "the" and head in _PERSON_ROLES:
+            # an office the article has not tied to a name: the person in focus, if someone
+            # the article calls Mr/Ms or he/she and gives no other office
+            subjects = [n for p, n in art.subjects if p < start]
+            focus = next((n for n in reversed(subjects) if self._named_person(n)), None)
+            if (
+                focus is not None
+                and art.entities[focus].gender
+                and not self._other_office(focus, head)
+                # "the chief executive said Mr X's absence ...": not X
+                and art.entities[focus].surname not in {t.text for t in toks}
+            ):
+                return _Mention(start, toks[k].end, focus, "role")
         return None
+
+    def _other_office(self, name: str, head: str) -> bool:
+        """Whether the article gives the person an office other than `head` ("the chancellor"
+        is not the person it calls prime minister)."""
+        held = {w for r in self.art.entities[name].roles for w in r.split()} & _PERSON_ROLES
+        return bool(held) and head not in held
 
     # -- frames: who says, and what ------------------------------------------------------
 
@@ -974,6 +1025,26 @@ class _Annotator:
                 return None
         return None
 
+    def _full_person(self, m: _Mention) -> bool:
+        """A person named with a first name and a surname."""
+        ent = self.art.entities.get(m.entity) if m.entity else None
+        return ent is not None and ent.kind == "person" and len(ent.name.split()) >= 2
+
+    def _titled_person(
+        self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]
+    ) -> _Mention | None:
+        """The person a name at j qualifies: "said Acme chief executive Jo Bloggs" is Jo
+        Bloggs, the body or place before the role nouns only says whose chief he is."""
+        k = j + 1
+        while k < len(toks) and _role_noun(toks[k]):
+            k += 1
+        if k == j + 1 or k >= len(toks):
+            return None
+        m = next((mentions[x] for x in range(k, min(len(toks), k + 4)) if x in mentions), None)
+        if m is None or _first_tok_at(toks, m.start) != k or not self._full_person(m):
+            return None
+        return m
+
     def _is_person(self, m: _Mention) -> bool:
         return m.entity is not None and self.art.entities[m.entity].kind == "person"
 
@@ -989,7 +1060,7 @@ class _Annotator:
             if (
                 toks[i].low in ("of", "at", "from", "for", "in")
                 and (i - 1) in mentions
-                and (determined or not self._is_person(m))
+                and (determined or not self._is_person(m) or self._full_person(mentions[i - 1]))
             ):
                 head = mentions[i - 1]
                 if head.entity and self.art.entities[head.entity].kind == "person":
@@ -1012,10 +1083,22 @@ class _Annotator:
             j -= 1
         if j >= 0 and j in mentions and (mentions[j].subject or mentions[j].how == "pronoun"):
             return self._head_of(toks, j, mentions)
+        if j >= 0 and j in mentions:
+            head = self._head_of(toks, j, mentions)
+            at = _first_tok_at(toks, head.start)
+            with_ing = t_is_participle(toks[k]) and at > 0 and toks[at - 1].low == "with"
+            if with_ing and self._is_person(head):
+                return head  # "with X (of Louisiana) calling it ...": X is the participle's subject
+            if head is not mentions[j] and head.subject:
+                return head  # "X of Louisiana said": X, not the place
         if j >= 0:
             role = self._role(toks, j)
             if role is not None:
                 return role
+        if j >= 1 and toks[j].text == "," and (m := mentions.get(j - 1)) and self._full_person(m):
+            h = _first_tok_at(toks, m.start) - 1
+            if h > 0 and toks[h].text == "," and h - 1 in mentions:
+                return m  # "One of the vice presidents, Ana Lee, said": the name in apposition
         if j >= 0 and toks[j].text == "," and (speaker := self._clause_subject(toks, k, mentions)):
             return speaker  # "X, from Y, one of the ..., said": the clause's first person
         if j >= 0 and toks[j].text in (",", "-", "–", "—", ")"):
@@ -1050,6 +1133,10 @@ class _Annotator:
                 return role
         if inverted:
             m = mentions.get(k + 1) or self._subject_right(toks, k + 1, mentions, last=True)
+            if m is not None and m is mentions.get(k + 1):
+                titled = self._titled_person(toks, k + 1, mentions)
+                if titled is not None:
+                    return titled
             at = _first_tok_at(toks, m.start) if m is not None else -1
             between = toks[k + 1 : at] if at > k else []
             if m is not None and at <= k + 4 and all(_role_noun(x) for x in between):
@@ -1091,6 +1178,12 @@ class _Annotator:
 
 
 _PARTICLES = frozenset("de dela del della da di du van von der den ter la le al el bin ibn".split())
+# English nouns for a person's office: "the Tory leader said" is the person in focus
+_PERSON_ROLES = frozenset(
+    "leader minister chairman chairwoman chair president secretary chancellor premier "
+    "governor mayor manager coach boss director executive chief commissioner "
+    "ambassador general senator judge".split()
+)
 _NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
 _NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())

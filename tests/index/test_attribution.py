@@ -255,3 +255,75 @@ def test_a_body_named_inside_a_reported_clause_does_not_become_it() -> None:
         "It added that the Board would publish its figures in the spring of next year."
     )
     assert speaker_of(text, "would publish its figures") == {"the Harbour Board"}
+
+
+def test_an_inverted_speaker_is_the_person_after_the_role_nouns() -> None:
+    text = (
+        'Bravex opened a plant. "Half the sites are at risk," said Bravex chief executive '
+        'Lena Orlova. "It looks grim," said Norwegian union official Per Aasen.'
+    )
+    assert speaker_of(text, "Half the sites are at risk") == {"Lena Orlova"}
+    assert speaker_of(text, "It looks grim") == {"Per Aasen"}
+
+
+def test_a_person_of_an_unmarked_body_is_the_speaker() -> None:
+    text = 'The bill passed. Mira Tal of Open Rights Forum Velia said, "We still need to fight."'
+    assert speaker_of(text, "We still need to fight") == {"Mira Tal"}
+
+
+def test_a_person_of_a_place_calling_something_is_the_speaker() -> None:
+    text = (
+        "The vote split the chamber, with Tom Brandt of Ostland calling the plan "
+        '"a blatant grab for power by the executive".'
+    )
+    assert speaker_of(text, "a blatant grab for power") == {"Tom Brandt"}
+
+
+def test_a_name_in_apposition_speaks_rather_than_the_group_before_it() -> None:
+    text = (
+        "One of Norland's Deputy Ministers, Ada Voss, also spoke to The Courier. "
+        '"He was an honest and hardworking man," she said.'
+    )
+    assert speaker_of(text, "He was an honest and hardworking man") == {"Ada Voss"}
+
+
+def test_a_name_after_a_preposition_does_not_join_the_speaker() -> None:
+    text = (
+        "Rovers won at Elm Park and Dan Kovac said: "
+        '"We are all very happy to be back here for the final."'
+    )
+    assert speaker_of(text, "We are all very happy") == {"Dan Kovac"}
+
+
+def test_a_quote_that_names_the_person_in_focus_is_not_given_to_them() -> None:
+    text = (
+        "Coach Sam Reyes said his side were ready. Striker Ivo Maric is fit again after "
+        'three months out. "Ivo is the best striker in the league. I have to judge whether '
+        'he is ready," he said.'
+    )
+    given = [v for k, v in said(text).items() if "Ivo is the best striker" in k]
+    assert all("Ivo Maric" not in v for v in given)
+
+
+def test_a_pronoun_after_the_subject_that_opens_its_sentence_is_that_subject() -> None:
+    text = (
+        'Ian Cole told the paper that "sculpting in public is great fun for everyone". '
+        "Sam Reyes broke the news when he revealed that a sequel of the show is being made."
+    )
+    assert speaker_of(text, "a sequel of the show is being made") == {"Sam Reyes"}
+
+
+def test_an_office_not_tied_to_a_name_is_the_person_in_focus() -> None:
+    text = (
+        "Mr Pell Rowan opened a school in Leeds on Monday. "
+        "The budget targets for next year have all been met, the chancellor said."
+    )
+    assert speaker_of(text, "The budget targets for next year") == {"Pell Rowan"}
+
+
+def test_an_office_is_not_the_person_named_in_its_own_sentence() -> None:
+    text = (
+        "Mr Pell Rowan opened a school in Leeds on Monday. "
+        "The chief executive said it was a mistake that Mr Rowan missed the vote."
+    )
+    assert all("Pell Rowan" not in v for v in said(text).values())
