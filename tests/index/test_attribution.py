@@ -259,11 +259,12 @@ def test_a_body_named_inside_a_reported_clause_does_not_become_it() -> None:
 
 def test_an_inverted_speaker_is_the_person_after_the_role_nouns() -> None:
     text = (
-        'Bravex opened a plant. "Half the sites are at risk," said Bravex chief executive '
-        'Lena Orlova. "It looks grim," said Norwegian union official Per Aasen.'
+        'Bravex opened a warehouse. "We will hire four hundred people," said Bravex chief '
+        'executive Lena Orlova. "The wages are too low," said regional dockers\' organiser '
+        "Per Aasen."
     )
-    assert speaker_of(text, "Half the sites are at risk") == {"Lena Orlova"}
-    assert speaker_of(text, "It looks grim") == {"Per Aasen"}
+    assert speaker_of(text, "We will hire four hundred people") == {"Lena Orlova"}
+    assert speaker_of(text, "The wages are too low") == {"Per Aasen"}
 
 
 def test_a_person_of_an_unmarked_body_is_the_speaker() -> None:
