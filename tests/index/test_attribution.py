@@ -268,8 +268,8 @@ def test_an_inverted_speaker_is_the_person_after_the_role_nouns() -> None:
 
 
 def test_a_person_of_an_unmarked_body_is_the_speaker() -> None:
-    text = 'The bill passed. Mira Tal of Open Rights Forum Velia said, "We still need to fight."'
-    assert speaker_of(text, "We still need to fight") == {"Mira Tal"}
+    text = 'The bill passed. Mira Tal of Open Rights Forum Velia said, "Tenants gain nothing."'
+    assert speaker_of(text, "Tenants gain nothing") == {"Mira Tal"}
 
 
 def test_a_person_of_a_place_calling_something_is_the_speaker() -> None:
