@@ -56,6 +56,9 @@ _AMBIGUOUS = frozenset(
     "mention comment reply respond describe brand brands predict expect think continue".split()
 )
 SPEECH_VERBS = frozenset(_VERBS) - _AMBIGUOUS
+# every verb of saying, the ambiguous ones too: in a question ("how did X describe") an
+# auxiliary makes them verbs
+REPORTING_VERBS = frozenset(_VERBS)
 # Verbs whose object is a quotation or clause only with a speaker: never a denial (the speaker
 # does not assert what follows "denied").
 _DENIAL = frozenset("deny denies denied dismiss dismissed reject rejected".split())

@@ -197,10 +197,12 @@ class QuoteIndex:
         return tuple(sorted(sp.aliases)) if sp else ()
 
     def find_speakers(
-        self, mention: str, article_ids: Collection[str] | None = None
+        self, mention: str, article_ids: Collection[str] | None = None, roles: bool = True
     ) -> list[tuple[str, float]]:
         """Canonical speakers `mention` refers to, best first, scored 0..1: a full name, a
-        surname (case, diacritics and one-letter variants), or a role tied to a name."""
+        surname (case, diacritics and one-letter variants), or (with `roles`) a role tied to a
+        name, by how many words the two share (so "Scotland's finance minister" is not a
+        finance minister of another country)."""
         want = fold(mention).strip()
         want_words = [w for w in want.replace(".", " ").split() if w not in _ARTICLES]
         if not want_words:
@@ -218,7 +220,7 @@ class QuoteIndex:
             if len(want_words) > 1:  # a first name was given: match it against full names
                 names = {a for a in names if len(a.split()) > 1} or names
             s = max(_name_score(want_words, fold(a)) for a in names)
-            if s < 1.0 and sp.roles:
+            if roles and s < 1.0 and sp.roles:
                 role = max(_role_score(want_words, fold(r)) for r in sp.roles)
                 s = max(s, role * ROLE_MATCH)
             if s > 0:
@@ -289,11 +291,11 @@ def _name_score(want: list[str], alias: str) -> float:
 
 
 def _role_score(want: list[str], role: str) -> float:
-    words = set(role.split())
-    if not words:
+    """The words `want` and `role` share, as a share of both (Dice)."""
+    words, asked = set(role.split()), set(want)
+    if not words or not asked:
         return 0.0
-    shared = len(words & set(want))
-    return shared / len(words) if shared else 0.0
+    return 2 * len(words & asked) / (len(words) + len(asked))
 
 
 def _merge(local: Mapping[tuple[str, str], _Speaker]) -> dict[tuple[str, str], str]:

@@ -168,19 +168,38 @@ def asked_speaker(
     question: Question, quotes: Any | None, article_ids: Sequence[str]
 ) -> tuple[str, str] | None:
     """The speaker a question's words name, per the quote index, with the words that name
-    them (None if none does)."""
-    if quotes is None or not question.mentions:
+    them (None if none does).
+
+    A question that asks what someone said names them in the subject of its verb of saying
+    (`Question.speaker_slot`): the first of those mentions, head first, that the index
+    resolves is the speaker, and a subject it cannot resolve (or "who said") names nobody;
+    the people it asks about elsewhere ("say about *John Luk Jok's* death") are no speaker.
+    Any other question names a speaker only by name, not by role. Between speakers as good,
+    the one quoted in the better-ranked article wins."""
+    if quotes is None:
         return None
+    slot = question.speaker_slot
+    mentions = slot if slot is not None else question.mentions
+    rank = {a: i for i, a in reversed(list(enumerate(article_ids)))}
     best: tuple[float, int, str, str] | None = None
-    for order, mention in enumerate(question.mentions):
+    for order, mention in enumerate(mentions):
         try:
-            found = quotes.find_speakers(mention, article_ids)
+            found = quotes.find_speakers(mention, article_ids, roles=slot is not None)
         except Exception:  # an index without statements
             return None
-        if found and found[0][1] >= SPEAKER_MATCH:
-            key = (found[0][1], -order, found[0][0], mention)
-            if best is None or key[:2] > best[:2]:
-                best = key
+        good = [(name, score) for name, score in found if score >= SPEAKER_MATCH]
+        if not good:
+            continue
+        top = max(score for _, score in good)
+        name = min(
+            (n for n, score in good if score == top),
+            key=lambda n: min(rank.get(st.article_id, len(rank)) for st in quotes.by_speaker(n)),
+        )
+        if slot is not None:
+            return name, mention
+        key = (top, -order, name, mention)
+        if best is None or key[:2] > best[:2]:
+            best = key
     return (best[2], best[3]) if best else None
 
 

@@ -18,7 +18,7 @@ from index.fit_scorer import _fit_lr, split
 from index.lexical import LexicalIndex, terms
 from index.models import ArticleRef, Citation, Passage
 from index.question import analyze
-from index.quotes import QuoteIndex
+from index.quotes import QuoteIndex, annotation_json
 from index.scoring import Scored
 from index.sentences import split_sentences
 from index.sentvec import SentenceVectors
@@ -82,6 +82,36 @@ def test_the_topic_is_the_question_without_its_speaker() -> None:
     assert scoring.topic_text("wat did horvat say abt homes", "horvat") == "wat did say abt homes"
     # a mention that is the whole question leaves the question as it is
     assert scoring.topic_text("Horvat", "Horvat") == "Horvat"
+
+
+def test_the_speaker_asked_about_is_the_subject_of_the_verb_of_saying() -> None:
+    slot = analyze("What did the IMF's managing director say about the loan?").speaker_slot
+    assert slot is not None and slot[:3] == (
+        "IMF managing director",
+        "managing director",
+        "director",
+    )
+    assert analyze("Is the rise as big as it looks, according to Linda Knox?").speaker_slot == (
+        "Linda Knox",
+        "Knox",
+        "Linda",
+    )
+    assert analyze("Who said the strike starts on Monday?").speaker_slot == ()
+    assert analyze("How long will the strike last?").speaker_slot is None
+    pier = 'Harbour master Ines Moreau said the pier would stay shut. "Safety first," Moreau said.'
+    strike = 'Union leader Anna Keller said: "The strike starts on Monday." Keller left.'
+    q = QuoteIndex({"a": annotation_json(pier), "b": annotation_json(strike)})
+
+    def asked(question: str) -> str | None:
+        found = scoring.asked_speaker(analyze(question), q, ["a", "b"])
+        return found[0] if found else None
+
+    # the person the question asks about is no speaker; a role finds the one who holds it
+    assert asked("What did the harbour master say about Anna Keller's strike?") == "Ines Moreau"
+    assert asked("wat did moreau say abt keller") == "Ines Moreau"
+    assert asked("Who said the strike starts on Monday?") is None  # it asks who
+    assert asked("What did the prime minister say about the pier?") is None  # nobody holds it
+    assert asked("How long will Anna Keller's strike last?") == "Anna Keller"  # named, no verb
 
 
 def test_a_name_the_article_never_mentions_counts_against_it() -> None:
