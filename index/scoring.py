@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from index.candidates import Candidate, sentence_terms
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, terms
 from index.question import Question
 from index.sentences import split_sentences
 from index.sentvec import SentenceVectors
@@ -165,7 +165,10 @@ class Context:
 
 
 def asked_speaker(
-    question: Question, quotes: Any | None, article_ids: Sequence[str]
+    question: Question,
+    quotes: Any | None,
+    article_ids: Sequence[str],
+    article_text: Callable[[str], str] | None = None,
 ) -> tuple[str, str] | None:
     """The speaker a question's words name, per the quote index, with the words that name
     them (None if none does).
@@ -174,6 +177,8 @@ def asked_speaker(
     (`Question.speaker_slot`): the first of those mentions, head first, that the index
     resolves is the speaker, and a subject it cannot resolve (or "who said") names nobody;
     the people it asks about elsewhere ("say about *John Luk Jok's* death") are no speaker.
+    The subject's other names must occur where the speaker is quoted ("Scotland's finance
+    minister" is no finance minister quoted only in articles that never mention Scotland).
     Any other question names a speaker only by name, not by role. Between speakers as good,
     the one quoted in the better-ranked article wins."""
     if quotes is None:
@@ -188,6 +193,10 @@ def asked_speaker(
         except Exception:  # an index without statements
             return None
         good = [(name, score) for name, score in found if score >= SPEAKER_MATCH]
+        if slot and article_text is not None:
+            names = [w for w in slot[0].split() if w[:1].isupper()]
+            rest = {t for w in names for t in terms(w)} - set(terms(mention))
+            good = [(n, sc) for n, sc in good if _quoted_near(quotes, n, rest, article_text)]
         if not good:
             continue
         top = max(score for _, score in good)
@@ -201,6 +210,21 @@ def asked_speaker(
         if best is None or key[:2] > best[:2]:
             best = key
     return (best[2], best[3]) if best else None
+
+
+def _quoted_near(
+    quotes: Any, speaker: str, words_: set[str], article_text: Callable[[str], str]
+) -> bool:
+    """Whether some article quoting `speaker` uses every one of the index terms `words_`."""
+    if not words_:
+        return True
+    for aid in {st.article_id for st in quotes.by_speaker(speaker)}:
+        try:
+            if words_ <= frozenset().union(*sentence_terms(article_text(aid))):
+                return True
+        except KeyError:
+            continue
+    return False
 
 
 def _mention_pattern(mention: str) -> str:

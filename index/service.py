@@ -251,7 +251,7 @@ class Newsdesk:
         snap.prefetch(article_ids)
         sentence_vectors = snap.sentence_vectors(article_ids)
         cands = candidates_of(retrieved, snap.article_text, quotes)
-        asked = scoring.asked_speaker(q, quotes, article_ids)
+        asked = scoring.asked_speaker(q, quotes, article_ids, snap.article_text)
         query = np.asarray(vector, dtype=np.float32)
         topic = query
         if asked is not None:

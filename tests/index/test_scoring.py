@@ -103,7 +103,8 @@ def test_the_speaker_asked_about_is_the_subject_of_the_verb_of_saying() -> None:
     q = QuoteIndex({"a": annotation_json(pier), "b": annotation_json(strike)})
 
     def asked(question: str) -> str | None:
-        found = scoring.asked_speaker(analyze(question), q, ["a", "b"])
+        texts = {"a": pier, "b": strike}
+        found = scoring.asked_speaker(analyze(question), q, ["a", "b"], texts.__getitem__)
         return found[0] if found else None
 
     # the person the question asks about is no speaker; a role finds the one who holds it
@@ -112,6 +113,8 @@ def test_the_speaker_asked_about_is_the_subject_of_the_verb_of_saying() -> None:
     assert asked("Who said the strike starts on Monday?") is None  # it asks who
     assert asked("What did the prime minister say about the pier?") is None  # nobody holds it
     assert asked("How long will Anna Keller's strike last?") == "Anna Keller"  # named, no verb
+    # a harbour master, but not of a place her article ever names
+    assert asked("What did Lisbon's harbour master say about the pier?") is None
 
 
 def test_a_name_the_article_never_mentions_counts_against_it() -> None:
