@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from index.candidates import Candidate, sentence_terms
-from index.lexical import LexicalIndex, terms
+from index.lexical import LexicalIndex, fold, terms
 from index.question import Question
 from index.sentences import split_sentences
 from index.sentvec import SentenceVectors
@@ -209,7 +209,27 @@ def asked_speaker(
         key = (top, -order, name, mention)
         if best is None or key[:2] > best[:2]:
             best = key
+    if best is None and slot:
+        return _by_first_name(slot, quotes, article_ids)
     return (best[2], best[3]) if best else None
+
+
+def _by_first_name(
+    slot: Sequence[str], quotes: Any, article_ids: Sequence[str]
+) -> tuple[str, str] | None:
+    """The one person quoted in `article_ids` whose first name a one-word subject is ("what did
+    boris say"), None when nobody or several are."""
+    one = [m for m in slot if len(m.split()) == 1]
+    if len(slot) != 1 or not one:
+        return None
+    want = fold(one[0])
+    people = {
+        st.speaker
+        for a in article_ids
+        for st in quotes.statements(a)
+        if st.speaker and len(st.speaker.split()) >= 2 and fold(st.speaker.split()[0]) == want
+    }
+    return (people.pop(), one[0]) if len(people) == 1 else None
 
 
 def _quoted_near(

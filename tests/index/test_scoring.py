@@ -115,6 +115,10 @@ def test_the_speaker_asked_about_is_the_subject_of_the_verb_of_saying() -> None:
     assert asked("How long will Anna Keller's strike last?") == "Anna Keller"  # named, no verb
     # a harbour master, but not of a place her article ever names
     assert asked("What did Lisbon's harbour master say about the pier?") is None
+    assert asked("wat did anna say abt the strike") == "Anna Keller"  # the only Anna quoted
+    other = 'Nurse Anna Silva said: "The ward is full." Silva left.'
+    q = QuoteIndex({k: annotation_json(t) for k, t in {"a": pier, "b": strike, "c": other}.items()})
+    assert scoring.asked_speaker(analyze("what did anna say"), q, ["a", "b", "c"]) is None
 
 
 def test_a_name_the_article_never_mentions_counts_against_it() -> None:
