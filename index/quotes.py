@@ -219,7 +219,10 @@ class QuoteIndex:
             names = sp.aliases | {name}
             if len(want_words) > 1:  # a first name was given: match it against full names
                 names = {a for a in names if len(a.split()) > 1} or names
-            s = max(_name_score(want_words, fold(a)) for a in names)
+            if sp.kind == "person":
+                s = max(_name_score(want_words, fold(a)) for a in names)
+            else:  # a body goes by its whole name ("Athletics Kenya" is no Mr Kenya)
+                s = max(float(want_words == _without_article(fold(a))) for a in names)
             if roles and s < 1.0 and sp.roles:
                 role = max(_role_score(want_words, fold(r)) for r in sp.roles)
                 s = max(s, role * ROLE_MATCH)
@@ -267,6 +270,10 @@ class _SpeakerLookup:
         for w in set(want):
             out |= self._by_role_word.get(w, set())
         return out
+
+
+def _without_article(name: str) -> list[str]:
+    return [w for w in name.replace(".", " ").split() if w not in _ARTICLES]
 
 
 def _name_score(want: list[str], alias: str) -> float:

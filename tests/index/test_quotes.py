@@ -110,6 +110,14 @@ def test_two_people_who_share_a_surname_are_never_merged() -> None:
     assert {n for n, _s in q.find_speakers("anna keller")} == {"Anna Keller"}
 
 
+def test_a_body_goes_by_its_whole_name() -> None:
+    text = 'The Harbour Authority said the pier would reopen. "We are ready," the authority said.'
+    q = QuoteIndex({"a": annotation_json(text)})
+    assert "the Harbour Authority" in q.speakers()
+    assert [n for n, _s in q.find_speakers("Harbour Authority")] == ["the Harbour Authority"]
+    assert q.find_speakers("Authority") == []  # no Mr Authority
+
+
 def test_an_empty_quote_index_answers_nothing() -> None:
     q = QuoteIndex({})
     assert q.statements("x") == [] and q.speakers() == [] and q.find_speakers("Rutte") == []
