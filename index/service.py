@@ -494,11 +494,24 @@ class Newsdesk:
         return self._serving(work)
 
     def suggest_speakers(self, text: str, limit: int = 25) -> list[str]:
-        """Speakers in the quote index matching `text` (for autocomplete), best first."""
+        """Speakers in the quote index matching `text` (for autocomplete), best first: those
+        it names (any spelling, or a role), then those with a name or alias whose words begin
+        with what was typed so far ("vuc" -> Aleksandar Vučić), most quoted first."""
         q = self.snapshot.quotes
         if not text.strip():
             return q.speakers()[:limit]
-        return [name for name, _s in q.find_speakers(text)][:limit]
+        typed = fold(text).split()
+        found = [name for name, _s in q.find_speakers(text)]
+
+        def begins(name: str) -> bool:
+            for alias in (name, *q.aliases(name)):
+                have = fold(alias).split()
+                if all(any(h.startswith(t) for h in have) for t in typed):
+                    return True
+            return False
+
+        prefixed = [name for name in q.speakers() if name not in found and begins(name)]
+        return [*found, *prefixed][:limit]
 
     def close(self) -> None:
         """Release what the process holds (nothing needs flushing: Chroma writes through)."""

@@ -45,6 +45,11 @@ async def test_quotes_speaker_autocomplete_offers_the_index_speakers(fake, bots,
     assert "Aleksandar Vucic" in [c["value"] for c in choices]
     assert all(len(c["name"]) <= render.CHOICE_NAME_CHARS for c in choices)
 
+    # half a name, as it is being typed, already offers the speaker
+    typing = await fake.autocomplete("quotes", {"speaker": "ru"}, focused="speaker")
+    choices = (await typing.callback())["data"]["choices"]
+    assert [c["value"] for c in choices][:1] == ["Mark Rutte"]
+
 
 async def test_quotes_for_an_unknown_speaker_says_so(fake, bots, desk):
     await bots.start(desk)
