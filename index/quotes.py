@@ -204,7 +204,7 @@ class QuoteIndex:
         name, by how many words the two share (so "Scotland's finance minister" is not a
         finance minister of another country)."""
         want = fold(mention).strip()
-        want_words = [w for w in want.replace(".", " ").split() if w not in _ARTICLES]
+        want_words = _without_article(want)
         if not want_words:
             return []
         allowed = None

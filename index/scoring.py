@@ -219,17 +219,16 @@ def _by_first_name(
 ) -> tuple[str, str] | None:
     """The one person quoted in `article_ids` whose first name a one-word subject is ("what did
     boris say"), None when nobody or several are."""
-    one = [m for m in slot if len(m.split()) == 1]
-    if len(slot) != 1 or not one:
+    if len(slot) != 1 or " " in slot[0]:
         return None
-    want = fold(one[0])
+    want = fold(slot[0])
     people = {
         st.speaker
         for a in article_ids
         for st in quotes.statements(a)
         if st.speaker and len(st.speaker.split()) >= 2 and fold(st.speaker.split()[0]) == want
     }
-    return (people.pop(), one[0]) if len(people) == 1 else None
+    return (people.pop(), slot[0]) if len(people) == 1 else None
 
 
 def _quoted_near(
