@@ -31,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from index.sentences import Sentence, split_sentences
 
-ATTRIBUTION_VERSION = "3"  # bump when the rules change what gets annotated
+ATTRIBUTION_VERSION = "4"  # bump when the rules change what gets annotated
 
 _VERBS = (
     "say says said saying tell tells told telling add adds added adding warn warns warned "
@@ -319,6 +319,7 @@ class _Article:
                             and j + 1 < len(toks)
                             and toks[j + 1].text[0].isupper()
                             and toks[j + 1].low not in _FUNCTION
+                            and toks[j + 1].low not in _MONTHS_DAYS  # "the Court on June 15"
                         )
                     ):
                         j += 1
@@ -1006,6 +1007,8 @@ class _Annotator:
                 a, clause_end = toks[0].start, left.start
             elif (comma := _aside_comma(toks, k, left)) is not None:  # "..., X said, to ..."
                 a, clause_end = toks[0].start, toks[comma].start
+            elif (comma := _trailing_comma(toks, k, left)) is not None:  # "..., X told the BBC."
+                a, clause_end = toks[0].start, toks[comma].start
             a, b = _trim(text, a, clause_end)
             out.append(_Frame(t.start, left, a, b))
         return _unnest(out, toks, text)
@@ -1274,6 +1277,28 @@ def _aside_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:
 
 
 _NO_CLAUSE = frozenset("to according because before after".split())
+# what opens the words after a verb of saying that only say where, when or to whom
+_ADVERBIAL = frozenset("on in at during after before from with while yesterday today".split())
+_TELL = frozenset("told tell tells telling".split())
+
+
+def _trailing_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:
+    """The comma that ends the reported clause in "..., X said on Tuesday." and "..., X told a
+    news conference.": after the verb at k come only the occasion or the listener (shorter
+    than the clause, no "that", colon or quotation), so what X said is before the comma."""
+    at = _first_tok_at(toks, left.start)
+    if at < 2 or toks[at - 1].text != "," or at > k:
+        return None
+    rest = toks[k + 1 :]
+    if any(x.low == "that" or x.text in (":", QMARK) for x in rest):
+        return None
+    before = [t for t in toks[: at - 1] if t.text[0].isalnum()]
+    after = [t for t in rest if t.text[0].isalnum()]
+    if len(before) < MIN_CLAUSE_WORDS or not after or len(after) >= len(before):
+        return None
+    if toks[k].low not in _TELL and after[0].low not in _ADVERBIAL:
+        return None
+    return at - 1
 
 
 def _unnest(frames: list[_Frame], toks: Sequence[_Tok], text: str) -> list[_Frame]:

@@ -171,6 +171,20 @@ def test_an_aside_reports_the_clause_before_it() -> None:
     assert not any("to find out" in k for k in said(text))
 
 
+
+def test_the_occasion_or_listener_after_the_verb_is_no_statement() -> None:
+    text = (
+        "Ana Ruiz runs the roads agency. "
+        "The bridge would stay closed until the spring, Ruiz told a news conference on Monday. "
+        "Repairs would cost about four million euros, she said in a statement. "
+        "In a statement on Friday, Ruiz said the tunnel would reopen."
+    )
+    assert speaker_of(text, "The bridge would stay closed until the spring") == {"Ana Ruiz"}
+    assert speaker_of(text, "Repairs would cost about four million euros") == {"Ana Ruiz"}
+    # a short clause before the comma is the occasion, and what follows the verb is said
+    assert speaker_of(text, "the tunnel would reopen") == {"Ana Ruiz"}
+    assert not any(k.startswith(("a news conference", "in a statement")) for k in said(text))
+
 def test_a_relative_clause_with_its_own_verb_of_saying_is_its_own_statement() -> None:
     text = (
         "Paul Meyer said on Friday he may sell the mill, which he said would pay off the "
