@@ -1165,6 +1165,8 @@ class _Annotator:
                 break  # "(ONS)" after the name restates it
             if toks[j].low in SPEECH_VERBS:
                 break
+            if found is not None and toks[j].low in _PREPS:
+                break  # "said X on Twitter", "said X of Acme": X
             if j in mentions:
                 found = mentions[j]
                 if not last:

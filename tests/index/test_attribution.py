@@ -185,6 +185,15 @@ def test_the_occasion_or_listener_after_the_verb_is_no_statement() -> None:
     assert speaker_of(text, "the tunnel would reopen") == {"Ana Ruiz"}
     assert not any(k.startswith(("a news conference", "in a statement")) for k in said(text))
 
+
+def test_an_inverted_speaker_ends_before_a_preposition() -> None:
+    text = (
+        '"We are reserving judgement for the time being," said Doris Madsen of Nordbank. '
+        '"Thank you for a campaign that put families first," wrote Ella Warden on Twitter.'
+    )
+    assert speaker_of(text, "We are reserving judgement") == {"Doris Madsen"}
+    assert speaker_of(text, "Thank you for a campaign") == {"Ella Warden"}
+
 def test_a_relative_clause_with_its_own_verb_of_saying_is_its_own_statement() -> None:
     text = (
         "Paul Meyer said on Friday he may sell the mill, which he said would pay off the "
