@@ -1005,9 +1005,10 @@ class _Annotator:
                 a, clause_end = toks[0].start, t.start
             elif k + 1 >= n or toks[k + 1].text in (".", "!", "?"):  # "..., X said."
                 a, clause_end = toks[0].start, left.start
-            elif (comma := _aside_comma(toks, k, left)) is not None:  # "..., X said, to ..."
-                a, clause_end = toks[0].start, toks[comma].start
-            elif (comma := _trailing_comma(toks, k, left)) is not None:  # "..., X told the BBC."
+            elif (
+                comma := _aside_comma(toks, k, left) or _trailing_comma(toks, k, left)
+            ) is not None:
+                # "..., X said, to ...", "..., X told the BBC.": the clause before the comma
                 a, clause_end = toks[0].start, toks[comma].start
             a, b = _trim(text, a, clause_end)
             out.append(_Frame(t.start, left, a, b))

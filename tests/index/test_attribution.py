@@ -171,7 +171,6 @@ def test_an_aside_reports_the_clause_before_it() -> None:
     assert not any("to find out" in k for k in said(text))
 
 
-
 def test_the_occasion_or_listener_after_the_verb_is_no_statement() -> None:
     text = (
         "Ana Ruiz runs the roads agency. "
@@ -193,6 +192,7 @@ def test_an_inverted_speaker_ends_before_a_preposition() -> None:
     )
     assert speaker_of(text, "We are reserving judgement") == {"Doris Madsen"}
     assert speaker_of(text, "Thank you for a campaign") == {"Ella Warden"}
+
 
 def test_a_relative_clause_with_its_own_verb_of_saying_is_its_own_statement() -> None:
     text = (
