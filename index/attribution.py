@@ -986,7 +986,7 @@ class _Annotator:
             if passive:
                 j = _first_tok_at(toks, left.end)
                 a = left.end
-            if t.low in ("told", "tell", "tells", "telling"):  # skip the listener
+            if t.low in _TELL:  # skip the listener
                 while (
                     j < n and toks[j].low not in ("that",) and toks[j].text not in (",", ":", QMARK)
                 ):
@@ -1267,16 +1267,28 @@ def _aside_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:
     two commas after a clause: the reported clause is the one before them."""
     if k + 1 >= len(toks) or toks[k + 1].text != ",":
         return None
+    found = _clause_before(toks, k, left)
+    if found is None:
+        return None
+    comma, before = found
+    after = _words(toks[k + 2 :])
+    # "..., he said, to determine if ...": what follows is no proposition of its own
+    weak = not after or after[0].low.endswith("ing") or after[0].low in _NO_CLAUSE
+    return comma if weak or len(after) < before else None
+
+
+def _clause_before(toks: Sequence[_Tok], k: int, left: _Mention) -> tuple[int, int] | None:
+    """When the speaker of the verb at k follows a comma after a clause ("..., X said"): that
+    comma's token index and the clause's word count."""
     at = _first_tok_at(toks, left.start)
     if at < 2 or toks[at - 1].text != "," or at > k:
         return None
-    before = [t for t in toks[: at - 1] if t.text[0].isalnum()]
-    after = [t for t in toks[k + 2 :] if t.text[0].isalnum()]
-    if len(before) < MIN_CLAUSE_WORDS:
-        return None
-    # "..., he said, to determine if ...": what follows is no proposition of its own
-    weak = not after or after[0].low.endswith("ing") or after[0].low in _NO_CLAUSE
-    return at - 1 if weak or len(after) < len(before) else None
+    before = len(_words(toks[: at - 1]))
+    return (at - 1, before) if before >= MIN_CLAUSE_WORDS else None
+
+
+def _words(toks: Sequence[_Tok]) -> list[_Tok]:
+    return [t for t in toks if t.text[0].isalnum()]
 
 
 _NO_CLAUSE = frozenset("to according because before after".split())
@@ -1289,19 +1301,17 @@ def _trailing_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:
     """The comma that ends the reported clause in "..., X said on Tuesday." and "..., X told a
     news conference.": after the verb at k come only the occasion or the listener (shorter
     than the clause, no "that", colon or quotation), so what X said is before the comma."""
-    at = _first_tok_at(toks, left.start)
-    if at < 2 or toks[at - 1].text != "," or at > k:
-        return None
+    found = _clause_before(toks, k, left)
     rest = toks[k + 1 :]
-    if any(x.low == "that" or x.text in (":", QMARK) for x in rest):
+    if found is None or any(x.low == "that" or x.text in (":", QMARK) for x in rest):
         return None
-    before = [t for t in toks[: at - 1] if t.text[0].isalnum()]
-    after = [t for t in rest if t.text[0].isalnum()]
-    if len(before) < MIN_CLAUSE_WORDS or not after or len(after) >= len(before):
+    comma, before = found
+    after = _words(rest)
+    if not after or len(after) >= before:
         return None
     if toks[k].low not in _TELL and after[0].low not in _ADVERBIAL:
         return None
-    return at - 1
+    return comma
 
 
 def _unnest(frames: list[_Frame], toks: Sequence[_Tok], text: str) -> list[_Frame]:
