@@ -31,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from index.sentences import Sentence, split_sentences
 
-ATTRIBUTION_VERSION = "4"  # bump when the rules change what gets annotated
+ATTRIBUTION_VERSION = "5"  # bump when the rules change what gets annotated
 
 _VERBS = (
     "say says said saying tell tells told telling add adds added adding warn warns warned "
@@ -87,6 +87,7 @@ _MONTHS_DAYS = frozenset(
         "monday tuesday wednesday thursday friday saturday sunday"
     ).split()
 )
+_CONTRACTED = frozenset("m re ve ll d t".split())  # "I'm", "We're", "Don't": no name
 _AUX = frozenset(
     "has have had also later then further too once again previously earlier recently "
     "reportedly publicly repeatedly has had would will".split()
@@ -104,6 +105,13 @@ COMMON_ZIPF = 4.0  # a word this frequent (Zipf scale) opening a sentence is no 
 MIN_CLAUSE_WORDS = 3  # reported speech shorter than this is no statement
 SUBJECT_OPENS = 20  # characters into its sentence where a subject that opens it starts
 SPOKESMAN_REACH = 600  # characters back to the body "a spokesman" speaks for
+_PLACE = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}"
+# "WASHINGTON, March 27 - ", "Greensboro, N.C., June 2 - ", "LONDON (Reuters) - ": the place
+# and date a wire story opens with, which names no one in it
+_DATELINE = re.compile(
+    rf"\s*({_PLACE})(?:, {_PLACE})*(,? \(?[A-Za-z]{{3,9}}\.? \d{{1,2}}(?:, \d{{4}})?\)?)?"
+    r"(?:,? \(?[A-Z][A-Za-z]{1,8}\)?)? ?[-–—]{1,2} (?=\S)"
+)
 
 
 @dataclass
@@ -259,12 +267,24 @@ def _zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
+def dateline_end(text: str) -> int:
+    """Where the dateline a wire story opens with ends, or 0: its place is in capitals or it
+    gives a date."""
+    m = _DATELINE.match(text, 0, 100)
+    if m is None or not (m.group(1).isupper() or m.group(2)):
+        return 0
+    return m.end()
+
+
 def _is_name_word(t: _Tok, first_in_sentence: bool) -> bool:
     if not t.text[0].isupper():
         return False
     if t.low in _FUNCTION or t.low in _PRONOUNS:
         return False
     if first_in_sentence and t.low in SPEECH_VERBS:
+        return False
+    head, _, tail = t.low.replace("’", "'").partition("'")
+    if tail in _CONTRACTED or (tail and (head in _FUNCTION or head in _PRONOUNS)):
         return False
     return t.low not in _MONTHS_DAYS
 
@@ -278,6 +298,11 @@ class _Article:
         self.titles, self.common, self.title_phrases = _title_words(text)
         self.acronyms = _acronyms(text)
         self.midcaps = {m.group().lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
+        # the gender an honorific gives a surname anywhere in the article ("Mr Howard")
+        self.honorific_gender = {
+            fold(m.group(2)): _HONORIFICS[m.group(1).lower()]
+            for m in re.finditer(r"\b(Mr|Mrs|Ms|Miss|Sir|Lord|Lady)\.? ([A-Z][\w'’-]+)", text)
+        }
 
     # -- names --------------------------------------------------------------------------
 
@@ -489,7 +514,11 @@ class _Annotator:
     def __init__(self, text: str) -> None:
         self.text = text
         self.art = _Article(text)
-        self.sents = split_sentences(text)
+        self.sents = list(split_sentences(text))
+        d = dateline_end(text)
+        if d and self.sents and self.sents[0].start < d < self.sents[0].end:
+            first = self.sents[0]
+            self.sents[0] = Sentence(d, first.end, first.para, text[d : first.end])
         self.quotes = quote_spans(text)
         self.found: list[Found] = []
         self.last_speaker: str | None = None
@@ -921,7 +950,10 @@ class _Annotator:
             focus = next((n for n in reversed(subjects) if self._named_person(n)), None)
             if (
                 focus is not None
-                and art.entities[focus].gender
+                and (
+                    art.entities[focus].gender
+                    or art.honorific_gender.get(fold(art.entities[focus].surname))
+                )
                 and not self._other_office(focus, head)
                 # "the chief executive said Mr X's absence ...": not X
                 and art.entities[focus].surname not in {t.text for t in toks}
@@ -964,8 +996,9 @@ class _Annotator:
                 k + 1 < n
                 and toks[k + 1].low in ("for", "on", "off", "up", "out", "into")
                 and t.low in _NEEDS_QUOTE
+                and not any(x.text == QMARK for x in toks[k + 2 : k + 10])
             ):
-                continue  # "called for", "called on": a call, not a statement
+                continue  # "called for", "called on": a call, not a statement, unless quoted
             if t.low in _NEEDS_QUOTE and not any(x.text == QMARK for x in toks[k + 1 : k + 6]):
                 continue  # "called him", "described as": only with a quotation
             if (

@@ -351,3 +351,48 @@ def test_an_office_is_not_the_person_named_in_its_own_sentence() -> None:
         "The chief executive said it was a mistake that Mr Rowan missed the vote."
     )
     assert all("Pell Rowan" not in v for v in said(text).values())
+
+
+def test_a_wire_dateline_names_no_one() -> None:
+    text = (
+        "OSLOBURG, March 27 - The average weekly wage rose 0.6 pct in February, the Labour "
+        "Office said.\n\nThe office said the rise was the largest in a year."
+    )
+    spoken = said(text)
+    assert "OSLOBURG" not in {s for v in spoken.values() for s in v}
+    first = next(k for k in spoken if "weekly wage" in k)
+    assert first.startswith("The average weekly wage")  # the statement leaves the dateline out
+
+
+def test_a_dated_dateline_in_plain_case_names_no_one() -> None:
+    text = (
+        "Vellmar, Oct 19 - Acme Widgets would cut its debt repayments, chairman Tor Hadland said."
+    )
+    assert speaker_of(text, "cut its debt repayments") == {"Tor Hadland"}
+    assert not any(k.startswith("Vellmar") for k in said(text))
+
+
+def test_a_contraction_opening_a_sentence_is_no_name() -> None:
+    text = (
+        "Rima Alesund read the software terms, and I'm sure she read them twice.\n\n"
+        "I'm saying that when they use that terminology they are basically confusing people."
+    )
+    assert "I'm" not in {s for v in said(text).values() for s in v}
+
+
+def test_an_office_is_the_person_in_focus_whom_the_article_calls_mr_later() -> None:
+    text = (
+        "Tomas Verlaine has denied his party was split over the harbour plans.\n\n"
+        'The party leader said his team had reached a "collective view" on the plans.\n\n'
+        "Mr Verlaine will speak again on Monday."
+    )
+    assert speaker_of(text, "collective view") == {"Tomas Verlaine"}
+
+
+def test_a_call_with_a_quotation_quotes_the_caller() -> None:
+    text = (
+        'Union leader Rhona Falk called for "a pause year" in wage rises. '
+        "The employers called for restraint."
+    )
+    assert speaker_of(text, "a pause year") == {"Rhona Falk"}
+    assert not any("restraint" in k for k in said(text))
