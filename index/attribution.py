@@ -319,7 +319,9 @@ class _Article:
         i = 0
         while i < len(toks):
             t = toks[i]
-            alone = i + 1 >= len(toks) or not toks[i + 1].text[0].isupper()
+            alone = i + 1 >= len(toks) or not (
+                toks[i + 1].text[0].isupper() or _Article._office_of(toks, i + 1, i)
+            )
             initial = t.start == sent_start and alone and self._common_initial(t)
             if (_is_name_word(t, t.start == sent_start) and not initial) or (
                 t.low in _HONORIFICS and i + 1 < len(toks) and toks[i + 1].text[0].isupper()
@@ -329,6 +331,9 @@ class _Article:
                     u = toks[j]
                     if u.low in _HONORIFICS and j > i:
                         break  # "Labour's Mr Livingstone": the honorific starts the name
+                    if self._office_of(toks, j, i):  # "Secretary of (the) State Mike Pompeo"
+                        j += 2 if toks[j + 1].low == "the" else 1
+                        continue
                     if (
                         (u.text[0].isupper() and u.low not in _FUNCTION and u.low not in _PRONOUNS)
                         or (
@@ -362,6 +367,23 @@ class _Article:
             # "the Home Office", an acronym, a "the X of Y" body
             out.append((i, j, " ".join(words), role))
         return out
+
+    @staticmethod
+    def _office_of(toks: list[_Tok], j: int, start: int) -> bool:
+        """Whether "of"/"for" at j continues an office into the name after it: "Secretary of
+        State Mike Pompeo", "Special Representative for Iran Brian Hook", "Chancellor of the
+        Exchequer Gordon Brown" (an office, its object, then a full name). Not in apposition:
+        "Guven Ergenc, Secretary General of the Turkish General Staff, said" names no one else."""
+        if toks[j].low not in ("of", "for") or fold(toks[j - 1].text) not in _OFFICES:
+            return False
+        if start > 0 and toks[start - 1].text == ",":
+            return False
+        k = j + 1 + (j + 1 < len(toks) and toks[j + 1].low == "the")
+        caps = 0
+        while k < len(toks) and toks[k].text[0].isupper() and toks[k].low not in _FUNCTION:
+            caps += 1
+            k += 1
+        return caps >= 3
 
     def entity_for(self, words: list[str], preceded_by_the: bool, pos: int) -> str | None:
         """The entity a capitalised run names, registering a new one if needed."""
@@ -641,7 +663,8 @@ class _Annotator:
 
     def _frame_for(self, infos: list[_Sent], k0: int, k1: int, a: int, b: int) -> _Frame | None:
         """The verb of saying that introduces the quotation [a, b): nearest before it in its
-        first sentence, or after it in its last sentence."""
+        first sentence, or after it in its last sentence. A participle after it (`"...",
+        calling it "..."`) introduces what follows it, not the quotation before."""
         best: tuple[int, _Frame] | None = None
         for f in infos[k0].frames:
             if f.verb < a:
@@ -649,7 +672,7 @@ class _Annotator:
                 if best is None or d < best[0]:
                     best = (d, f)
         for f in infos[k1].frames:
-            if f.verb >= b:
+            if f.verb >= b and not (best and _participle_at(self.text, f.verb)):
                 d = f.verb - b
                 if best is None or d < best[0]:
                     best = (d, f)
@@ -1226,6 +1249,7 @@ _PERSON_ROLES = frozenset(
     "governor mayor manager coach boss director executive chief commissioner "
     "ambassador general senator judge".split()
 )
+_OFFICES = _PERSON_ROLES | {"representative", "envoy", "spokesman", "spokeswoman"}
 _NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
 _NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())
@@ -1379,6 +1403,11 @@ def _relative(toks: Sequence[_Tok], g: _Frame) -> bool:
 
 
 _LINKS = frozenset("which who and but while".split())
+
+
+def _participle_at(text: str, i: int) -> bool:
+    m = _WORD.match(text, i)
+    return m is not None and m.group().lower().endswith("ing")
 
 
 def _first_tok_at(toks: Sequence[_Tok], start: int) -> int:

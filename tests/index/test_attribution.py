@@ -396,3 +396,23 @@ def test_a_call_with_a_quotation_quotes_the_caller() -> None:
     )
     assert speaker_of(text, "a pause year") == {"Rhona Falk"}
     assert not any("restraint" in k for k in said(text))
+
+
+def test_a_participle_after_a_quotation_introduces_what_follows_it() -> None:
+    text = (
+        "Senator Rhea Lindqvist ended her campaign on Wednesday.\n\n"
+        'Lindqvist said in her live stream, "I do not make this decision lightly", calling it '
+        'a "difficult and painful decision".'
+    )
+    assert speaker_of(text, "I do not make this decision lightly") == {"Rhea Lindqvist"}
+
+
+def test_an_office_of_something_before_a_full_name_is_that_person_s_title() -> None:
+    text = (
+        "US Secretary of State Mira Halvorsen said the talks had failed.\n\n"
+        '"This is a stunt," Halvorsen said.'
+    )
+    assert speaker_of(text, "the talks had failed") == {"Mira Halvorsen"}
+    annotation = annotate(text)
+    assert "Secretary" not in annotation.entities
+    assert "secretary of state" in " ".join(annotation.entities["Mira Halvorsen"].roles).lower()
