@@ -62,7 +62,7 @@ class ExtractiveAnswerer:
         if not chosen:
             return Answer(
                 question=q.text,
-                text=present.refusal_text(_echo(job.speaker)),
+                text=_refusal(job),
                 refused=True,
                 mode="extractive",
                 confidence=confidence,
@@ -100,7 +100,7 @@ class LLMModeAnswerer:
     def answer(self, job: Job) -> Answer:
         from index.llm import LLMError
 
-        refusal = present.refusal_text(_echo(job.speaker))
+        refusal = _refusal(job)
         try:
             answer: Answer = self.llm.answer(
                 job.question.text,
@@ -282,6 +282,13 @@ def _same_text(a: str, b: str) -> bool:
 def _newest_date(chosen: Sequence[Scored]) -> str | None:
     dates = [s.candidate.article.date for s in chosen if s.candidate.article.date]
     return max(dates) if dates else None
+
+
+def _refusal(job: Job) -> str:
+    """The refusal, naming the speaker only when the question asks what they said ("What
+    happened in False Bay?" names a place, not someone who is not quoted)."""
+    asks_speaker = job.question.speaker_slot is not None
+    return present.refusal_text(_echo(job.speaker) if asks_speaker else None)
 
 
 def _echo(speaker: str | None) -> str | None:

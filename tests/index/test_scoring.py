@@ -264,3 +264,16 @@ def test_sentence_vectors_are_stored_per_generation_and_carried_over(
     again = desk.snapshot.sentence_vectors(ids)
     assert np.array_equal(again[aid].vectors, stored[aid].vectors)
     assert len(again[ids[1]].spans) == len(stored[ids[1]].spans) + 1
+
+
+def test_a_refusal_names_the_speaker_only_when_the_question_asks_what_they_said() -> None:
+    from index.answerer import ExtractiveAnswerer
+
+    def refusal(question: str) -> str:
+        job = Job(analyze(question), [], [], lambda _a: "", "Bay", 0.5, 0.7, 3)
+        answer = ExtractiveAnswerer().answer(job)
+        assert answer.refused
+        return answer.text
+
+    assert "Bay" in refusal("What did Bay say about the sharks?")
+    assert "Bay" not in refusal("What happened in False Bay once the sharks were gone?")
