@@ -308,10 +308,13 @@ class _Article:
 
     def _common_initial(self, t: _Tok) -> bool:
         """Whether a sentence's capitalised first word is an ordinary word ("Citing",
-        "Backlash"): frequent in English and never capitalised inside a sentence here."""
+        "Backlash"): frequent in English, or a plural agent noun the article also writes in
+        lower case ("Traders", "Analysts"), and never capitalised inside a sentence here."""
         if t.low in self.midcaps:
             return False
-        return _zipf(t.low) >= COMMON_ZIPF
+        return _zipf(t.low) >= COMMON_ZIPF or (
+            _AGENTS.search(t.low) is not None and fold(t.text) in self.common
+        )
 
     def names_in(self, toks: list[_Tok], sent_start: int) -> list[tuple[int, int, str, str]]:
         """Capitalised runs of the sentence as (first token, end token, name, role)."""
@@ -914,16 +917,32 @@ class _Annotator:
         ent = self.art.entities.get(name)
         return ent is not None and ent.kind == "person" and ent.gender == want
 
+    def _group_noun(self, t: _Tok) -> bool:
+        """A plural noun for people who speak together: "officials", and any plural agent noun
+        the article writes in lower case ("Traders said", "bankers", "delegates")."""
+        if t.low in _GROUPS:
+            return True
+        return (
+            _AGENTS.search(t.low) is not None
+            and t.low not in self.art.midcaps
+            and fold(t.text) in self.art.common
+        )
+
     def _role(self, toks: list[_Tok], k: int) -> _Mention | None:
         """A role noun phrase ending at token k ("the prime minister", "a spokesman")."""
         j = k
-        while j >= 0 and toks[j].low not in _FUNCTION and toks[j].text[0].isalpha():
+        while (
+            j >= 0
+            and toks[j].low not in _FUNCTION
+            and not (toks[j].low in SPEECH_VERBS and toks[j].low.endswith("ing"))
+            and toks[j].text[0].isalpha()
+        ):
             j -= 1
         if j < 0 or j == k or toks[j].low not in ("the", "a", "an", "his", "her", "its", "their"):
-            if j < k and (j < 0 or toks[j].low not in _FUNCTION) and toks[k].low in _GROUPS:
+            if j < k and (j < 0 or toks[j].low not in _FUNCTION) and self._group_noun(toks[k]):
                 first = toks[j + 1]
                 desc = " ".join(t.text for t in toks[j + 1 : k + 1])
-                desc = desc[0].lower() + desc[1:] if first.low in _GROUPS else desc
+                desc = desc[0].lower() + desc[1:] if self._group_noun(first) else desc
                 ent = self.art._known(desc) or self.art._add(desc, "group")
                 return _Mention(first.start, toks[k].end, ent.name, "role")
             return None
@@ -1250,6 +1269,7 @@ _PERSON_ROLES = frozenset(
     "ambassador general senator judge".split()
 )
 _OFFICES = _PERSON_ROLES | {"representative", "envoy", "spokesman", "spokeswoman"}
+_AGENTS = re.compile(r"^[a-z]{3,}(?:er|or|ist|ian|ent|ant|ate|at|yst)s$")  # plural agent nouns
 _NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
 _NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())

@@ -416,3 +416,22 @@ def test_an_office_of_something_before_a_full_name_is_that_person_s_title() -> N
     annotation = annotate(text)
     assert "Secretary" not in annotation.entities
     assert "secretary of state" in " ".join(annotation.entities["Mira Halvorsen"].roles).lower()
+
+
+def test_plural_agent_nouns_speak_as_one_group_in_any_case() -> None:
+    text = (
+        "The krona fell against the euro on Monday, dealers said.\n\n"
+        "Dealers said the central bank had not intervened. Traders expected more selling, and "
+        "traders said the fall could run on."
+    )
+    assert speaker_of(text, "krona fell against the euro") == {"dealers"}
+    assert speaker_of(text, "central bank had not intervened") == {"dealers"}
+    assert speaker_of(text, "the fall could run on") == {"traders"}
+
+
+def test_a_surname_that_ends_in_s_stays_a_name_in_a_lower_case_article() -> None:
+    text = (
+        "the bank will close, workers leader mario galindas told reporters.\n\n"
+        "Galindas said the bank needed at least 800 employees to keep working."
+    )
+    assert speaker_of(text, "needed at least 800 employees") == {"Galindas"}
