@@ -801,11 +801,19 @@ class _Annotator:
             start = toks[i - 1].start if the else toks[i].start
             k = i - 1 if not the else i - 2
             role_words: list[str] = []
-            while (
-                k >= 0
-                and toks[k].text[0].islower()
-                and toks[k].low not in _FUNCTION
-                and toks[k].low not in SPEECH_VERBS
+            while k >= 0 and (
+                (
+                    toks[k].text[0].islower()
+                    and toks[k].low not in _FUNCTION
+                    and toks[k].low not in SPEECH_VERBS
+                )
+                # "Spain's minister of sport Jaime Lissavetzky": an office of something
+                or (
+                    toks[k].low in ("of", "for")
+                    and role_words
+                    and k > 0
+                    and toks[k - 1].text in _PERSON_ROLES  # in lower case
+                )
             ):
                 role_words.insert(0, toks[k].text)
                 k -= 1

@@ -435,3 +435,12 @@ def test_a_surname_that_ends_in_s_stays_a_name_in_a_lower_case_article() -> None
         "Galindas said the bank needed at least 800 employees to keep working."
     )
     assert speaker_of(text, "needed at least 800 employees") == {"Galindas"}
+
+
+def test_a_lower_case_office_of_something_before_a_name_leaves_the_person_the_subject() -> None:
+    text = (
+        '"We did nothing wrong," coach Luis Arnaldo said.\n\n'
+        "Ruritania's minister of sport Jaime Lisvetzky was quick to back the federation. "
+        '"Everyone with a public function has to weigh their words," he said.'
+    )
+    assert speaker_of(text, "weigh their words") == {"Jaime Lisvetzky"}
