@@ -860,7 +860,9 @@ class _Annotator:
                 out[k] = _Mention(
                     t.start, t.end, None, "pronoun", subj, word=t.low, sent=sent_start
                 )
-        if first_subject is not None:
+        # "She spoke after a visit by John Reed": the subject is she, not the name after it
+        opens_with_pronoun = bool(toks) and toks[0].low in ("he", "she")
+        if first_subject is not None and not opens_with_pronoun:
             art.subjects.append((sent_start, first_subject))
         return out
 
@@ -1278,7 +1280,7 @@ _PERSON_ROLES = frozenset(
 )
 _OFFICES = _PERSON_ROLES | {"representative", "envoy", "spokesman", "spokeswoman"}
 _AGENTS = re.compile(r"^[a-z]{3,}(?:er|or|ist|ian|ent|ant|ate|at|yst)s$")  # plural agent nouns
-_NEEDS_QUOTE = frozenset("called calling call calls described describing".split())
+_NEEDS_QUOTE = frozenset("called calling call calls described describing spoke".split())
 _NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())
 _GROUPS = frozenset(

@@ -444,3 +444,13 @@ def test_a_lower_case_office_of_something_before_a_name_leaves_the_person_the_su
         '"Everyone with a public function has to weigh their words," he said.'
     )
     assert speaker_of(text, "weigh their words") == {"Jaime Lisvetzky"}
+
+
+def test_spoke_reports_a_statement_only_with_a_quotation() -> None:
+    text = (
+        "Governor Ilse Marten also spoke on the economy.\n\n"
+        'Marten spoke to reporters: "The recession is behind us."'
+    )
+    spoken = said(text)
+    assert not any("on the economy" in k for k in spoken)
+    assert speaker_of(text, "The recession is behind us") == {"Ilse Marten"}
