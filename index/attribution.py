@@ -323,7 +323,7 @@ class _Article:
         while i < len(toks):
             t = toks[i]
             alone = i + 1 >= len(toks) or not (
-                toks[i + 1].text[0].isupper() or _Article._office_of(toks, i + 1, i)
+                toks[i + 1].text[0].isupper() or self._office_of(toks, i + 1, i)
             )
             initial = t.start == sent_start and alone and self._common_initial(t)
             if (_is_name_word(t, t.start == sent_start) and not initial) or (
