@@ -31,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from index.sentences import Sentence, split_sentences
 
-ATTRIBUTION_VERSION = "5"  # bump when the rules change what gets annotated
+ATTRIBUTION_VERSION = "6"  # bump when the rules change what gets annotated
 
 _VERBS = (
     "say says said saying tell tells told telling add adds added adding warn warns warned "
@@ -279,7 +279,8 @@ def dateline_end(text: str) -> int:
 def _is_name_word(t: _Tok, first_in_sentence: bool) -> bool:
     if not t.text[0].isupper():
         return False
-    if t.low in _FUNCTION or t.low in _PRONOUNS:
+    acronym = len(t.text) > 1 and t.text.isalpha() and t.text.isupper()
+    if (t.low in _FUNCTION or t.low in _PRONOUNS) and not acronym:
         return False
     if first_in_sentence and t.low in SPEECH_VERBS:
         return False
@@ -297,7 +298,10 @@ class _Article:
         self.subjects: list[tuple[int, str]] = []  # sentence subjects
         self.titles, self.common, self.title_phrases = _title_words(text)
         self.acronyms = _acronyms(text)
-        self.midcaps = {m.group().lower() for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
+        self.midcaps = {  # "Ford's" too
+            re.sub(r"['’]s$", "", m.group().lower())
+            for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)
+        }
         # the gender an honorific gives a surname anywhere in the article ("Mr Howard")
         self.honorific_gender = {
             fold(m.group(2)): _HONORIFICS[m.group(1).lower()]
@@ -326,6 +330,13 @@ class _Article:
                 toks[i + 1].text[0].isupper() or self._office_of(toks, i + 1, i)
             )
             initial = t.start == sent_start and alone and self._common_initial(t)
+            if initial and i + 1 < len(toks) and toks[i + 1].low in SPEECH_VERBS:
+                # "Ford said": a frequent word that opens a sentence as the speaker is a name
+                initial = (
+                    _zipf(t.low) >= COMMON_ZIPF + 1
+                    or t.low in _GROUPS
+                    or _AGENTS.search(t.low) is not None
+                )
             if (_is_name_word(t, t.start == sent_start) and not initial) or (
                 t.low in _HONORIFICS and i + 1 < len(toks) and toks[i + 1].text[0].isupper()
             ):
@@ -436,7 +447,11 @@ class _Article:
                 ent = self._add(("the " if preceded_by_the else "") + " ".join(words), "body")
                 ent.aliases.add(" ".join(words))
         surface = " ".join(words)
-        body = preceded_by_the or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1)
+        body = (
+            preceded_by_the
+            or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1)
+            or (not gender and self._body_like(words))
+        )
         if body:
             name = ("the " if preceded_by_the else "") + surface
             ent = self._known(surface) or self._add(name, "body")
@@ -465,6 +480,12 @@ class _Article:
         if role:
             ent.roles.add(role.lower())
         return ent.name
+
+    @staticmethod
+    def _body_like(words: list[str]) -> bool:
+        """A name that ends in a noun for an organisation: "Acme Corp", "Florida Highway
+        Patrol", "Law Debenture Trust Corp Plc"."""
+        return len(words) > 1 and fold(words[-1]).rstrip(".") in _DESIGNATORS
 
     def _known(self, name: str) -> Entity | None:
         f = fold(name)
@@ -945,13 +966,16 @@ class _Annotator:
             j >= 0
             and toks[j].low not in _FUNCTION
             and not (toks[j].low in SPEECH_VERBS and toks[j].low.endswith("ing"))
-            and toks[j].text[0].isalpha()
+            and (toks[j].text[0].isalpha() or _AGE.match(toks[j].low))
         ):
             j -= 1
         if j < 0 or j == k or toks[j].low not in ("the", "a", "an", "his", "her", "its", "their"):
-            if j < k and (j < 0 or toks[j].low not in _FUNCTION) and self._group_noun(toks[k]):
+            # "..., but analysts said", "according to analysts": a group, not an object
+            opens = j < 0 or toks[j].low not in _FUNCTION or toks[j].low in _CLAUSE_LINKS
+            opens = opens or (toks[j].low == "to" and j > 0 and toks[j - 1].low == "according")
+            if j < k and opens and self._group_noun(toks[k]):
                 first = toks[j + 1]
-                desc = " ".join(t.text for t in toks[j + 1 : k + 1])
+                desc = " ".join(t.text for t in toks[j + 1 : k + 1]).rstrip(".")
                 desc = desc[0].lower() + desc[1:] if self._group_noun(first) else desc
                 ent = self.art._known(desc) or self.art._add(desc, "group")
                 return _Mention(first.start, toks[k].end, ent.name, "role")
@@ -995,6 +1019,13 @@ class _Annotator:
             for n in reversed(subjects):
                 if self._named_person(n):
                     return _Mention(start, toks[k].end, n, "role")
+        described = _AGE.match(head) is not None
+        if toks[j].low == "the" and described:
+            # "said the 28-year-old", "the Chelsea striker": the person the story is about
+            subjects = [n for p, n in art.subjects if p < start]
+            focus = next((n for n in reversed(subjects) if self._named_person(n)), None)
+            if focus is not None and art.entities[focus].surname not in {t.text for t in toks}:
+                return _Mention(start, toks[k].end, focus, "role")
         if toks[j].low == "the" and head in _PERSON_ROLES:
             # an office the article has not tied to a name: the person in focus, if someone
             # the article calls Mr/Ms or he/she and gives no other office
@@ -1054,12 +1085,12 @@ class _Annotator:
             if t.low in _NEEDS_QUOTE and not any(x.text == QMARK for x in toks[k + 1 : k + 6]):
                 continue  # "called him", "described as": only with a quotation
             if (
-                t.low in ("found", "find")
+                t.low in _NEEDS_THAT
                 and k + 1 < n
                 and toks[k + 1].low != "that"
-                and toks[k + 1].text != QMARK
+                and toks[k + 1].text not in (QMARK, ",", ":", ".")
             ):
-                continue
+                continue  # "found the body", "agreed to release", "recalled cars": no statement
             left = self._speaker_of(toks, k, mentions)
             passive = t.low == "told" and k + 1 < n and toks[k + 1].low == "by"
             if passive:  # "he was told by X that ...": X speaks, "he" listens
@@ -1082,6 +1113,18 @@ class _Annotator:
                         break
                     j += 1
                 a = toks[j - 1].end if j > k + 1 else a
+            if j < n and toks[j].low in _PREPS and toks[j].low not in _TELL:
+                # "said in a filing to the SEC that ...": the clause starts after "that"
+                that = next(
+                    (
+                        x
+                        for x in range(j + 1, min(n, j + 16))
+                        if toks[x].low == "that" or toks[x].text in (",", QMARK)
+                    ),
+                    None,
+                )
+                if that is not None and toks[that].low == "that":
+                    j = that
             while j < n and (toks[j].low == "that" or toks[j].text in (",", ":")):
                 a = toks[j].end
                 j += 1
@@ -1280,6 +1323,12 @@ _PERSON_ROLES = frozenset(
 )
 _OFFICES = _PERSON_ROLES | {"representative", "envoy", "spokesman", "spokeswoman"}
 _AGENTS = re.compile(r"^[a-z]{3,}(?:er|or|ist|ian|ent|ant|ate|at|yst)s$")  # plural agent nouns
+_NEEDS_THAT = frozenset(
+    "found find agree agrees agreed expect expects expected recall recalls recalled urge urges "
+    "urged".split()
+)
+_AGE = re.compile(r"^(?:\d+|[a-z]+)-year-old$")  # "the 28-year-old", "the four-year-old"
+_CLAUSE_LINKS = frozenset("and but while as although though whereas yet so because".split())
 _NEEDS_QUOTE = frozenset("called calling call calls described describing spoke".split())
 _NP_LINKS = frozenset("of at from for in the".split())  # inside "X of the Y" noun phrases
 _PREPS = frozenset("by to with told of from for about against at in on".split())
@@ -1295,6 +1344,14 @@ _BODY_NOUNS = frozenset(
     "party paper newspaper court organisation organization association authority regulator "
     "charity federation league corporation airline carrier maker retailer operator "
     "broadcaster network lawsuit".split()
+)
+
+
+# the last word of an organisation's name: "Acme Corp", "the Labour Party", "Highway Patrol"
+_DESIGNATORS = _BODY_NOUNS | frozenset(
+    "corp co inc ltd plc llc lp ag sa nv gmbh holdings committee institute university college "
+    "office service services police patrol team foundation trust society airways airlines "
+    "news times post press journal".split()
 )
 
 
@@ -1330,6 +1387,8 @@ def _title_words(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[s
     phrases: set[str] = set()
     for m in re.finditer(r"(?:\b[A-Z][\w'’-]+\s+){3,}", text):
         words = m.group().split()
+        if fold(words[-1]).rstrip(".") in _DESIGNATORS:
+            continue  # "Quillon Widget Corp": a body's name, no title
         if words[-3].lower() not in _FUNCTION:  # the title right before the name
             titles.add(fold(words[-3]))
         for k in range(len(words) - 2):  # and the title phrases ending there
@@ -1346,7 +1405,11 @@ def _past_verb(t: _Tok) -> bool:
 
 
 def _role_noun(t: _Tok) -> bool:
-    return t.text[0].islower() and t.low not in _FUNCTION and t.low not in SPEECH_VERBS
+    return (
+        (t.text[0].islower() or _AGE.match(t.low) is not None)
+        and t.low not in _FUNCTION
+        and t.low not in SPEECH_VERBS
+    )
 
 
 def _aside_comma(toks: Sequence[_Tok], k: int, left: _Mention) -> int | None:

@@ -454,3 +454,54 @@ def test_spoke_reports_a_statement_only_with_a_quotation() -> None:
     spoken = said(text)
     assert not any("on the economy" in k for k in spoken)
     assert speaker_of(text, "The recession is behind us") == {"Ilse Marten"}
+
+
+def test_a_name_ending_in_a_noun_for_a_body_is_a_body() -> None:
+    text = (
+        "Shares in Quillon Widget Corp fell sharply on Monday after a weak quarter.\n\n"
+        "The company said its main focus this year would be on improving its margins."
+    )
+    assert speaker_of(text, "main focus this year") == {"Quillon Widget Corp"}
+    patrol = "The crash closed the road for hours, Marrow County Highway Patrol said."
+    assert speaker_of(patrol, "closed the road for hours") == {"Marrow County Highway Patrol"}
+
+
+def test_a_group_after_a_conjunction_or_according_to_speaks() -> None:
+    text = (
+        "Hiring slowed in December, but analysts said that the dip was not enough to derail "
+        "the recovery.\n\nThe trend is set to continue for a year, according to economists."
+    )
+    assert speaker_of(text, "the dip was not enough") == {"analysts"}
+    assert speaker_of(text, "set to continue for a year") == {"economists"}
+
+
+def test_a_frequent_word_opening_a_sentence_before_said_is_a_name() -> None:
+    text = "Ford said the criminal investigation started on some unspecified date last year."
+    assert speaker_of(text, "the criminal investigation started") == {"Ford"}
+
+
+def test_a_verb_taking_an_infinitive_or_an_object_reports_nothing() -> None:
+    text = (
+        "The Veltran government agreed to release the four men after long talks with Oslar.\n\n"
+        "Analysts expected the deal to close by the summer, and Oslar recalled its envoy."
+    )
+    assert said(text) == {}
+    clause = "Minister Ana Varga agreed that the talks had been long and very difficult."
+    assert speaker_of(clause, "the talks had been long") == {"Ana Varga"}
+
+
+def test_a_place_and_listener_before_that_are_not_what_was_said() -> None:
+    text = (
+        "Quillon Widget Corp said in a filing to the Securities and Exchange Commission that "
+        "the inquiry started last year."
+    )
+    spoken = said(text)
+    assert list(spoken) == ["the inquiry started last year"]
+
+
+def test_an_age_stands_for_the_person_in_focus() -> None:
+    text = (
+        "Jonny Welbeck will return to the Oslar side in March after injury.\n\n"
+        '"I am fit now and that is what matters most," said the 28-year-old.'
+    )
+    assert speaker_of(text, "I am fit now") == {"Jonny Welbeck"}
