@@ -1226,6 +1226,20 @@ class _Annotator:
                 return head  # "with X (of Louisiana) calling it ...": X is the participle's subject
             if head is not mentions[j] and head.subject:
                 return head  # "X of Louisiana said": X, not the place
+        if j >= 0 and j not in mentions and (owner := self._of_owner(toks, j, mentions)):
+            return owner  # "José Ortiz of the island's power authority said": José Ortiz
+        if (
+            j >= 1
+            and (m := mentions.get(j - 1))
+            and m.how == "name"
+            and m.subject
+            and _plural_noun(toks[j])
+        ):
+            # "Liverpool fans claimed", "Tory MPs said": the named body's people, as a group
+            desc = self.text[m.start : toks[j].end]
+            desc = desc[4:] if desc.startswith(("the ", "The ")) else desc
+            ent = self.art._known(desc) or self.art._add(desc, "group")
+            return _Mention(m.start, toks[j].end, ent.name, "name")
         if j >= 0:
             role = self._role(toks, j)
             if role is not None:
@@ -1276,6 +1290,19 @@ class _Annotator:
             between = toks[k + 1 : at] if at > k else []
             if m is not None and at <= k + 4 and all(_role_noun(x) for x in between):
                 return m  # "..., said (lead author) X"
+        if j > 0 and toks[j].low in ("and", "but"):
+            # "X called the deal "lousy" and said ...": the subject the two verbs share
+            subj = [
+                m
+                for i, m in sorted(mentions.items())
+                if i < j and (m.subject or (m.how == "pronoun" and m.word in _PRONOUNS))
+            ]
+            if self._frames_so_far:
+                return self._frames_so_far[-1].speaker  # "X said ... and claimed"
+            # "Portsmouth chairman Milan Mandaric ... and claimed": the person, not the club
+            people = [m for m in subj if m.how == "pronoun" or self._is_person(m)]
+            if people or subj:
+                return (people or subj)[0]
         # a participle or infinitive: "X criticised the plan, saying", "X went on to add"
         if t_is_participle(toks[k]) or (k > 0 and toks[k - 1].low == "to"):
             if self._frames_so_far:
@@ -1283,6 +1310,24 @@ class _Annotator:
             subj = [m for i, m in sorted(mentions.items()) if i < k and m.subject]
             if subj:
                 return subj[0]
+        return None
+
+    def _of_owner(self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]) -> _Mention | None:
+        """The person a lower-case phrase ending at j belongs to: "X of the island's power
+        authority", "X from the local council" (at most eight words back, no comma)."""
+        i = j
+        while i > 0 and j - i < 8:
+            t = toks[i]
+            if not t.text[0].isalpha() or t.low in SPEECH_VERBS or t.low in _LINKS:
+                return None
+            if not t.text[0].islower() and not t.text.endswith(("'s", "’s")):
+                return None
+            if t.low in ("of", "at", "from", "for", "with") and i < j:
+                m = mentions.get(i - 1)
+                if m is not None and m.subject and self._full_person(m):
+                    return m
+                return None
+            i -= 1
         return None
 
     def _subject_right(
@@ -1402,6 +1447,19 @@ def _past_verb(t: _Tok) -> bool:
     """A lower-case word that reads as a past-tense verb ("the Home Office defended"), which
     ends a name rather than a role phrase."""
     return t.low.endswith("ed") and len(t.low) > 4
+
+
+def _plural_noun(t: _Tok) -> bool:
+    """A lower-case plural noun ("fans", "MPs"): ends in -s, but not -ss, -us, -is."""
+    w = t.text
+    return (
+        len(w) >= 3
+        and w[-1] == "s"
+        and w[-2] not in "sui'’"
+        and (w[0].islower() or w[:-1].isupper())
+        and t.low not in _FUNCTION
+        and t.low not in SPEECH_VERBS
+    )
 
 
 def _role_noun(t: _Tok) -> bool:

@@ -28,9 +28,10 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from index.candidates import Candidate, sentence_terms
-from index.lexical import LexicalIndex, fold, terms
+from index.lexical import STOPWORDS, LexicalIndex, fold, terms
 from index.question import Question
 from index.sentences import split_sentences
 from index.sentvec import SentenceVectors
@@ -256,6 +257,32 @@ def topic_text(question: str, mention: str) -> str:
     return " ".join(out.split()) or question
 
 
+_STOP_WORDS = tuple(sorted(w for w in STOPWORDS if len(w) >= 3))
+
+
+def chat_terms(question: Question, lexical: LexicalIndex) -> frozenset[str]:
+    """The question's terms that are chat spellings of words with no topic: a lower-case
+    letter ("w" for "with"; "X" is a name), a stop word with a suffix ("whats"), or a lower-case word of up to three
+    letters one edit from a stop word ("wat", "dat", "tho") that the index holds in under 1% of
+    its passages. A rare word next to one in every passage is far likelier a misspelling of it;
+    a real word such as "war" (one edit from "was") is frequent enough to stay, and a
+    capitalised one ("Ian") is a name."""
+    out: set[str] = set()
+    for raw in re.findall(r"[\w’'-]+", question.text):
+        low = fold(raw).lower()
+        letter = len(low) == 1 and raw.isalpha() and raw.islower()
+        near_stop = (
+            raw.islower()
+            and len(low) <= 3
+            and any(Levenshtein.distance(low, w) <= 1 for w in _STOP_WORDS)
+        )
+        for t in terms(raw):
+            rare = lexical.doc_freq(t) * 100 < max(lexical.size, 1)
+            if letter or t in STOPWORDS or (near_stop and rare):
+                out.add(t)
+    return frozenset(out)
+
+
 def term_weights(
     question: Question, lexical: LexicalIndex
 ) -> dict[str, tuple[float, frozenset[str]]]:
@@ -263,7 +290,10 @@ def term_weights(
     spellings one edit away). A term the index lacks in every spelling weighs nothing."""
     n = max(lexical.size, 1)
     out: dict[str, tuple[float, frozenset[str]]] = {}
+    chat = chat_terms(question, lexical)
     for t in question.terms:
+        if t in chat:
+            continue
         variants = lexical.expand(t)
         if not variants:
             continue

@@ -505,3 +505,30 @@ def test_an_age_stands_for_the_person_in_focus() -> None:
         '"I am fit now and that is what matters most," said the 28-year-old.'
     )
     assert speaker_of(text, "I am fit now") == {"Jonny Welbeck"}
+
+
+def test_a_named_bodys_people_speak_as_a_group() -> None:
+    text = (
+        "Oslar and Veltran were charged after crowd trouble at their match.\n\n"
+        "Oslar fans claimed the trouble was sparked by chants from the away end."
+    )
+    assert speaker_of(text, "the trouble was sparked") == {"Oslar fans"}
+
+
+def test_a_name_with_an_of_phrase_is_the_speaker() -> None:
+    text = (
+        "José Orta of the island's power authority said fixing the largest power plant may "
+        "take a year."
+    )
+    assert speaker_of(text, "fixing the largest power plant") == {"José Orta"}
+
+
+def test_a_second_verb_of_saying_shares_its_subject() -> None:
+    text = (
+        "Tom Wessel criticised the proposed deal and said he would only vote for it in a "
+        "second referendum.\n\n"
+        "Veltran Motors is considering a new factory in Oslar, but said it had yet to make a "
+        "final decision."
+    )
+    assert speaker_of(text, "he would only vote for it") == {"Tom Wessel"}
+    assert speaker_of(text, "it had yet to make a final decision") == {"Veltran Motors"}

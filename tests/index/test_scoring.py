@@ -143,6 +143,22 @@ def test_words_the_index_lacks_weigh_nothing() -> None:
     assert "horvat" in typo["horvat"][1] or any("horvat" in v for _, v in typo.values())
 
 
+def test_chat_spellings_of_words_with_no_topic_weigh_nothing() -> None:
+    lexical = LexicalIndex(
+        [f"Ana Lee spoke about the war in story {i}." for i in range(3)]
+        + ["Ian Wat was the host."]
+        + [f"Filler text number {i} about the weather and the harvest." for i in range(200)]
+    )
+    weights = scoring.term_weights(analyze("wat did ana say abt the war w nato, whats up"), lexical)
+    # "wat" is one edit from "what" and rare; "w" a letter; "whats" a stop word with an "s"
+    assert {"wat", "w", "what"}.isdisjoint(weights)
+    # "war" and "ana" are one edit from "was"/"and" but in 1% of the passages: real words
+    assert {"war", "ana"} <= set(weights)
+    named = analyze("What did Ian Wat say on X?")
+    assert scoring.chat_terms(named, lexical) == frozenset()  # capitalised: names
+    assert {"ian", "wat"} <= set(scoring.term_weights(named, lexical))
+
+
 def test_the_packaged_weights_load_and_match_the_features() -> None:
     raw = json.loads(
         resources.files("index.weights").joinpath(scoring.WEIGHTS_FILE).read_text("utf-8")
