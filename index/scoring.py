@@ -262,11 +262,11 @@ _STOP_WORDS = tuple(sorted(w for w in STOPWORDS if len(w) >= 3))
 
 def chat_terms(question: Question, lexical: LexicalIndex) -> frozenset[str]:
     """The question's terms that are chat spellings of words with no topic: a lower-case
-    letter ("w" for "with"; "X" is a name), a stop word with a suffix ("whats"), or a lower-case word of up to three
-    letters one edit from a stop word ("wat", "dat", "tho") that the index holds in under 1% of
-    its passages. A rare word next to one in every passage is far likelier a misspelling of it;
-    a real word such as "war" (one edit from "was") is frequent enough to stay, and a
-    capitalised one ("Ian") is a name."""
+    letter ("w" for "with"; "X" is a name), a stop word with a suffix ("whats"), or a
+    lower-case word of up to three letters one edit from a stop word ("wat", "dat", "tho")
+    that the index holds in under 1% of its passages. A rare word next to one in every passage
+    is far likelier a misspelling of it; a real word such as "war" (one edit from "was") is
+    frequent enough to stay, and a capitalised one ("Ian") is a name."""
     out: set[str] = set()
     for raw in re.findall(r"[\w’'-]+", question.text):
         low = fold(raw).lower()
