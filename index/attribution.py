@@ -95,6 +95,7 @@ _AUX = frozenset(
 _WORD = re.compile(r"[^\W_](?:[\w’'.\-]*[^\W_])?\.?|[^\w\s]", re.UNICODE)
 QMARK = "<Q>"  # stands for a quotation in the narration's tokens
 _MARKS = frozenset("\"“”‘’'«»„")
+_SPOKES_GENDER = {"spokesman": "m", "spokeswoman": "f", "spokesperson": ""}
 _SPOKES = frozenset(
     "spokesman spokeswoman spokesperson spokespeople representative statement website "
     "release report letter post account".split()
@@ -573,6 +574,9 @@ class _Annotator:
         self.last_end = -(10**9)  # end of the sentence(s) of the last statement
         self._frames_so_far: list[_Frame] = []
         self.unknown_focus = False  # the last statement's speaker could not be resolved
+        # "m"/"f"/"" when the last statement's body spoke through a spokesman/spokeswoman/
+        # spokesperson: a he/she next is that spokesperson again, so the body
+        self.last_spokes: str | None = None
         self.frames_seen: list[_Frame] = []
 
     def run(self) -> Annotation:
@@ -644,6 +648,7 @@ class _Annotator:
                     self._add(
                         f.start, f.end, None, "indirect", spk, f.speaker.how, infos[k].s, idx[k]
                     )
+                    self.last_spokes = self._spokes_of(f.speaker, spk)
                 elif spk is None and f.speaker.how == "role":
                     self._unknown(f.start, infos[k].s.end, idx[k])
                 continue
@@ -681,6 +686,7 @@ class _Annotator:
                 continue
             sent_end = infos[k1].s.end
             self._add(a, b, text[a:b], "direct", spk, how, s0, idx[k0], sent_end)
+            self.last_spokes = self._spokes_of(frame.speaker, spk) if frame else None
             if not closed:
                 open_speaker = spk
         return open_speaker
@@ -719,6 +725,7 @@ class _Annotator:
         for n in names:
             self.found.append(Found(a, b, quoted, kind, n, mention, s.start, sent_end or s.end))
         self.last_speaker = speaker
+        self.last_spokes = None
         self.last_at = a
         self.last_end = sent_end or s.end
         self.last_sent = si
@@ -731,6 +738,15 @@ class _Annotator:
         self.last_end = sent_end
         self.last_sent = si
         self.unknown_focus = True
+
+    def _spokes_of(self, m: _Mention, speaker: str) -> str | None:
+        """The gender of the spokesperson a body spoke through ("a BBC spokeswoman said"):
+        "m", "f", or "" (spokesperson); None when the body did not speak through one."""
+        ent = self.art.entities.get(speaker)
+        if ent is None or ent.kind != "body":
+            return None
+        head = self.text[m.start : m.end].split()[-1].lower() if m.end > m.start else ""
+        return _SPOKES_GENDER.get(head)
 
     def _continuing(self, pos: int, si: int) -> str | None:
         """The speaker a quotation without a verb of saying continues: the last speaker,
@@ -909,6 +925,13 @@ class _Annotator:
                 if art.entities[n].kind == "body":
                     return n
             return None
+        if (
+            self.last_speaker is not None
+            and self.last_spokes in ("", want)
+            and pos - self.last_at < SPOKESMAN_REACH
+            and not any(self._named_person(n) for p, n in order if p >= self.last_end and p < pos)
+        ):
+            return self.last_speaker  # "A BBC spokeswoman said ... She added": the BBC
         # "X broke the news when he revealed ...": the subject named earlier in the sentence
         here = [n for p, n in art.subjects if p == sent]
         opens = here and any(

@@ -532,3 +532,14 @@ def test_a_second_verb_of_saying_shares_its_subject() -> None:
     )
     assert speaker_of(text, "he would only vote for it") == {"Tom Wessel"}
     assert speaker_of(text, "it had yet to make a final decision") == {"Veltran Motors"}
+
+
+def test_he_or_she_after_a_spokesperson_is_the_body_again() -> None:
+    text = (
+        "Top of the Charts will move to Channel Two next year, its controller Roly Keating "
+        'said. "It will extend our offering to younger audiences," he added.\n\n'
+        "A VBC spokeswoman said Andi Peterson would continue as executive "
+        "producer on the show. She said the exact format of the programme was still to be "
+        "decided."
+    )
+    assert speaker_of(text, "the exact format of the programme") == {"VBC"}
