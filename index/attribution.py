@@ -280,8 +280,7 @@ def dateline_end(text: str) -> int:
 def _is_name_word(t: _Tok, first_in_sentence: bool) -> bool:
     if not t.text[0].isupper():
         return False
-    acronym = len(t.text) > 1 and t.text.isalpha() and t.text.isupper()
-    if (t.low in _FUNCTION or t.low in _PRONOUNS) and not acronym:
+    if t.low in _FUNCTION or t.low in _PRONOUNS:
         return False
     if first_in_sentence and t.low in SPEECH_VERBS:
         return False
