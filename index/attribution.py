@@ -1043,7 +1043,7 @@ class _Annotator:
                     return _Mention(start, toks[k].end, n, "role")
         described = _AGE.match(head) is not None
         if toks[j].low == "the" and described:
-            # "said the 28-year-old", "the Chelsea striker": the person the story is about
+            # "said the 28-year-old": the person the story is about
             subjects = [n for p, n in art.subjects if p < start]
             focus = next((n for n in reversed(subjects) if self._named_person(n)), None)
             if focus is not None and art.entities[focus].surname not in {t.text for t in toks}:
@@ -1313,17 +1313,17 @@ class _Annotator:
             if m is not None and at <= k + 4 and all(_role_noun(x) for x in between):
                 return m  # "..., said (lead author) X"
         if j > 0 and toks[j].low in ("and", "but"):
-            # "X called the deal "lousy" and said ...": the subject the two verbs share
+            # "X criticised the deal and said ...": the subject the two verbs share
+            if self._frames_so_far:
+                return self._frames_so_far[-1].speaker  # "X said ... and claimed"
             subj = [
                 m
                 for i, m in sorted(mentions.items())
                 if i < j and (m.subject or (m.how == "pronoun" and m.word in _PRONOUNS))
             ]
-            if self._frames_so_far:
-                return self._frames_so_far[-1].speaker  # "X said ... and claimed"
             # "Portsmouth chairman Milan Mandaric ... and claimed": the person, not the club
             people = [m for m in subj if m.how == "pronoun" or self._is_person(m)]
-            if people or subj:
+            if subj:
                 return (people or subj)[0]
         # a participle or infinitive: "X criticised the plan, saying", "X went on to add"
         if t_is_participle(toks[k]) or (k > 0 and toks[k - 1].low == "to"):
