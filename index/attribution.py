@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import cast
 
@@ -31,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from index.sentences import Sentence, split_sentences
 
-ATTRIBUTION_VERSION = "6"  # bump when the rules change what gets annotated
+ATTRIBUTION_VERSION = "7"  # bump when the rules change what gets annotated
 
 _VERBS = (
     "say says said saying tell tells told telling add adds added adding warn warns warned "
@@ -856,6 +856,23 @@ class _Annotator:
             ent = art.entities[name]
             if role_words and ent.kind == "person":
                 ent.roles.add(" ".join(role_words).lower())
+                head = toks[k + len(role_words)]
+                modifier = out.get(k)
+                if (
+                    modifier is not None
+                    and modifier.subject
+                    and modifier.entity
+                    and not _past_verb(head)
+                    and not (head.low.endswith("s") and not head.low.endswith("ss"))
+                ):
+                    # "Celtic manager O'Neill is ...": the club describes the person
+                    out[k] = replace(modifier, subject=False)
+                    pi = _first_tok_at(toks, modifier.start)
+                    before = toks[pi - 1] if pi > 0 else None
+                    if first_subject == modifier.entity and (
+                        before is None or before.low in _FUNCTION or not before.text[0].isalpha()
+                    ):
+                        first_subject = None  # the person, named next, is the subject
             prefixed = len(words) > len(name.split()) and ent.kind == "person"
             b = k
             while b > 0 and toks[b].text[0].isupper() and toks[b].text.endswith(("'s", "’s")):
@@ -960,7 +977,12 @@ class _Annotator:
                     continue
                 if ent.gender and ent.gender != want:
                     continue
-                full = ent.gender or len(ent.name.split()) >= 2 or n == self.last_speaker
+                full = (
+                    ent.gender
+                    or len(ent.name.split()) >= 2
+                    or n == self.last_speaker
+                    or self._holds_office(n)  # "Celtic manager O'Neill": a person
+                )
                 if strict and not full:
                     continue  # a lone capitalised word may be a place or a body
                 return n
@@ -1066,6 +1088,9 @@ class _Annotator:
                 return _Mention(start, toks[k].end, focus, "role")
         return None
 
+    def _holds_office(self, name: str) -> bool:
+        return any(w in _OFFICES for r in self.art.entities[name].roles for w in r.split())
+
     def _other_office(self, name: str, head: str) -> bool:
         """Whether the article gives the person an office other than `head` ("the chancellor"
         is not the person it calls prime minister)."""
@@ -1106,13 +1131,8 @@ class _Annotator:
                 continue  # "called for", "called on": a call, not a statement, unless quoted
             if t.low in _NEEDS_QUOTE and not any(x.text == QMARK for x in toks[k + 1 : k + 6]):
                 continue  # "called him", "described as": only with a quotation
-            if (
-                t.low in _NEEDS_THAT
-                and k + 1 < n
-                and toks[k + 1].low != "that"
-                and toks[k + 1].text not in (QMARK, ",", ":", ".")
-            ):
-                continue  # "found the body", "agreed to release", "recalled cars": no statement
+            if t.low in _NEEDS_THAT and not _reports_after(toks, k):
+                continue  # "found the body", "agreed to release", "posted a video": no statement
             left = self._speaker_of(toks, k, mentions)
             passive = t.low == "told" and k + 1 < n and toks[k + 1].low == "by"
             if passive:  # "he was told by X that ...": X speaks, "he" listens
@@ -1392,7 +1412,7 @@ _OFFICES = _PERSON_ROLES | {"representative", "envoy", "spokesman", "spokeswoman
 _AGENTS = re.compile(r"^[a-z]{3,}(?:er|or|ist|ian|ent|ant|ate|at|yst)s$")  # plural agent nouns
 _NEEDS_THAT = frozenset(
     "found find agree agrees agreed expect expects expected recall recalls recalled urge urges "
-    "urged".split()
+    "urged post posts posted".split()
 )
 _AGE = re.compile(r"^(?:\d+|[a-z]+)-year-old$")  # "the 28-year-old", "the four-year-old"
 _CLAUSE_LINKS = frozenset("and but while as although though whereas yet so because".split())
@@ -1581,6 +1601,30 @@ _LINKS = frozenset("which who and but while".split())
 def _participle_at(text: str, i: int) -> bool:
     m = _WORD.match(text, i)
     return m is not None and m.group().lower().endswith("ing")
+
+
+def _reports_after(toks: Sequence[_Tok], k: int) -> bool:
+    """Whether the verb at k goes on to report: "that", a quotation or a colon follows it,
+    right away or after where it was said ("posted on Twitter: ...", "found in the report
+    that ...")."""
+    j = k + 1
+    if j >= len(toks):
+        return False
+    where = toks[j + 1] if j + 1 < len(toks) else None
+    if (
+        toks[j].low in ("on", "in")
+        and where is not None
+        and (where.text[0].isupper() or where.low in ("his", "her", "its", "their"))
+    ):
+        for i in range(j + 2, min(len(toks), j + 7)):
+            u = toks[i]
+            if u.low == "that" or u.text == ":":
+                return True
+            if u.text == "," and i + 1 < len(toks) and toks[i + 1].text == QMARK:
+                return True  # 'He posted on Twitter, "..."'
+            if not u.text[0].isalnum():
+                break
+    return toks[j].low == "that" or toks[j].text in (QMARK, ",", ":", ".")
 
 
 def _first_tok_at(toks: Sequence[_Tok], start: int) -> int:

@@ -543,3 +543,26 @@ def test_he_or_she_after_a_spokesperson_is_the_body_again() -> None:
         "decided."
     )
     assert speaker_of(text, "the exact format of the programme") == {"VBC"}
+
+
+def test_a_club_before_an_office_and_a_surname_leaves_the_person_the_subject() -> None:
+    text = (
+        'Vera Kastell wants the striker in Mexico. "We have spoken with him," Kastell told '
+        "her club's website. Dunmore manager O'Rourke is no respecter of reputations. "
+        '"The onus is on the player to force his way into the team," he said.\n\n'
+        'Later, Tarn coach Brennick denied the reports. "Nobody has called us," he said.'
+    )
+    assert speaker_of(text, "The onus is on the player") == {"O'Rourke"}
+    assert speaker_of(text, "Nobody has called us") == {"Brennick"}
+
+
+def test_posted_reports_only_what_was_posted_as_words() -> None:
+    text = (
+        "Harlan Mining posted a loss of 4.4 mln dlrs for the year.\n\n"
+        "Its chairman, Ada Quist, posted a short video from the mine.\n\n"
+        'Quist later posted on Twitter, "We will be back in profit by the spring."\n\n'
+        "She posted on her Facebook page that the mine would stay open."
+    )
+    assert not any("loss of 4.4" in words or "video" in words for words in said(text))
+    assert speaker_of(text, "We will be back in profit") == {"Ada Quist"}
+    assert speaker_of(text, "the mine would stay open") == {"Ada Quist"}
