@@ -1309,6 +1309,18 @@ class _Annotator:
                 role = self._role(toks, h - 1)
                 if role is not None and h - 1 not in mentions:
                     return role
+        if t_is_participle(toks[k]) and j >= 0 and toks[j].text == ",":
+            # "He praised the tour, calling it ...": the subject of the clause the participle
+            # hangs from (not a name inside its quotation marks), never the participle's object
+            if self._frames_so_far and self._frames_so_far[-1].verb >= toks[0].start:
+                return self._frames_so_far[-1].speaker  # "..., analysts said, adding that"
+            quoted = False
+            for i in range(j):
+                if toks[i].text == QMARK:
+                    quoted = not quoted
+                m = mentions.get(i)
+                if m is not None and not quoted and (m.subject or m.word in ("he", "she")):
+                    return m
         # inverted: "..., said X" / "..." said X
         inverted = k + 1 < len(toks) and (k == 0 or toks[k - 1].text in (",", ":", QMARK))
         if inverted and toks[k + 1].low in ("a", "an", "the"):

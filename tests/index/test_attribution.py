@@ -566,3 +566,14 @@ def test_posted_reports_only_what_was_posted_as_words() -> None:
     assert not any("loss of 4.4" in words or "video" in words for words in said(text))
     assert speaker_of(text, "We will be back in profit") == {"Ada Quist"}
     assert speaker_of(text, "the mine would stay open") == {"Ada Quist"}
+
+
+def test_a_participle_after_a_comma_speaks_for_its_clause_subject_not_its_object() -> None:
+    text = (
+        "Tana Ulu will lead the side on the tour.\n\n"
+        'He praised the hosts, calling it "the biggest thing to hit the islands".\n\n'
+        'Ray Kenner criticised Gil Brook for ignoring the "ticking bomb" of council tax, '
+        'saying it was "high time" the system was reformed.'
+    )
+    assert speaker_of(text, "the biggest thing to hit the islands") == {"Tana Ulu"}
+    assert speaker_of(text, "high time") == {"Ray Kenner"}
