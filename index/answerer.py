@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from index import present
-from index.candidates import MAX_UNIT_CHARS
+from index.candidates import MAX_UNIT_CHARS, Candidate
 from index.lexical import STOPWORDS, words
 from index.models import Answer, Citation, Mode, Passage
 from index.question import Question
@@ -67,8 +67,8 @@ class ExtractiveAnswerer:
                 mode="extractive",
                 confidence=confidence,
             )
-        newest = _newest_date(chosen)
-        if q.years and newest and max(q.years) > int(newest[:4]):
+        newest = asks_after(q, [s.candidate for s in chosen])
+        if newest:
             # The question asks about a time after the articles: say what they say, and when.
             return Answer(
                 question=q.text,
@@ -279,9 +279,19 @@ def _same_text(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.6
 
 
-def _newest_date(chosen: Sequence[Scored]) -> str | None:
-    dates = [s.candidate.article.date for s in chosen if s.candidate.article.date]
-    return max(dates) if dates else None
+def asks_after(question: Question, chosen: Sequence[Candidate]) -> str | None:
+    """The newest date of the `chosen` candidates' articles when the question asks about a
+    later year, else None. A question about what was said is not asking after the articles
+    when the statements chosen name that year themselves ("who said trading could start on
+    July 1, 2020", in a 2019 article): the answer is what they said about it."""
+    dates = [c.article.date for c in chosen if c.article.date]
+    if not question.years or not dates:
+        return None
+    newest = max(dates)
+    later = [y for y in question.years if y > int(newest[:4])]
+    if question.speaker_slot is not None:
+        later = [y for y in later if not any(str(y) in c.text for c in chosen)]
+    return newest if later else None
 
 
 def _refusal(job: Job) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from index.answerer import select
+from index.answerer import asks_after, select
 from index.evaluate import Case, evidence_hits, load_cases
 from index.scoring import FEATURES, WEIGHTS_FILE, Model, Scored
 
@@ -63,6 +63,9 @@ def split(cases: Sequence[Case]) -> dict[str, str]:
     return out
 
 
+CACHE_FORMAT = 2  # bump when the cached rows change shape
+
+
 def extract(dev: Path, cache: Path) -> None:
     """Candidates and features of every question, with their labels, into `cache`."""
     from index.config import Settings
@@ -85,11 +88,11 @@ def extract(dev: Path, cache: Path) -> None:
                 "hits": hits,
                 "gold": gold,
                 "candidates": cands,
-                "years": job.question.years,
+                "question": job.question,
             }
         )
         print(f"{i + 1} {case.id} {len(cands)} candidates", file=sys.stderr)
-    cache.write_bytes(pickle.dumps({"features": FEATURES, "rows": rows}))
+    cache.write_bytes(pickle.dumps({"features": FEATURES, "format": CACHE_FORMAT, "rows": rows}))
 
 
 def _fit_lr(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
@@ -174,8 +177,7 @@ def simulate(
         chosen = select(scored, model.threshold, model.second_ratio, max_quotes)
         idx = {id(s.candidate): i for i, s in zip(order, scored, strict=True)}
         picked = [idx[id(s.candidate)] for s in chosen]
-        newest = max((cands[i].article.date or "" for i in picked), default="")
-        refused = not picked or bool(r["years"] and newest and max(r["years"]) > int(newest[:4]))
+        refused = not picked or asks_after(r["question"], [cands[i] for i in picked]) is not None
         found = [any(r["hits"][i][e] for i in picked) for e in range(len(case.evidence))]
         out.append(
             {
@@ -220,6 +222,8 @@ def fit(cache: Path, out: Path = WEIGHTS_PATH) -> dict[str, Any]:
     data = pickle.loads(cache.read_bytes())
     if tuple(data["features"]) != FEATURES:
         raise SystemExit("the cache was extracted with other features: run `extract` again")
+    if data.get("format") != CACHE_FORMAT:
+        raise SystemExit("the cache was extracted by an older version: run `extract` again")
     rows = data["rows"]
     sides = split([r["case"] for r in rows])
     fit_rows = [r for r in rows if sides[r["case"].id] == "fit"]

@@ -220,6 +220,27 @@ def test_a_question_about_a_later_time_says_how_old_the_articles_are(
     assert_quotes_verbatim(answer, demo_desk, DEMO_ARTICLES)
 
 
+def test_a_statement_naming_the_later_year_it_speaks_of_is_an_answer() -> None:
+    from index.answerer import asks_after
+    from index.candidates import Candidate
+    from index.models import ArticleRef
+    from index.question import analyze
+
+    def said(text: str) -> Candidate:
+        ref = ArticleRef(id="a", file="a.txt", date="2019-07-10")
+        return Candidate(ref, 0, 0, 0, len(text), text, 0, 1.0, "Ama Lenko", True)
+
+    plan = said('Lenko said, "The framework is enough to start trading on July 1, 2020".')
+    who = analyze("Who said the framework was enough to start trading on July 1, 2020?")
+    assert asks_after(who, [plan]) is None
+    # a question about what happened then still asks after the articles
+    what = analyze("Did trading start on July 1, 2020?")
+    assert asks_after(what, [plan]) == "2019-07-10"
+    # and so does one about what was said then, when the statement does not name the year
+    later = analyze("What did Lenko say about trading in 2021?")
+    assert asks_after(later, [plan]) == "2019-07-10"
+
+
 def test_quotes_are_never_cut_inside_a_quotation(demo_desk: Newsdesk) -> None:
     from index.candidates import _inside_quote
     from index.sentences import split_sentences
