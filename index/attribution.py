@@ -48,7 +48,7 @@ _VERBS = (
     "indicated expect expects expected think thinks thought echo echoed agree agrees "
     "agreed complain complained accuse accused estimate estimated allege alleged assert "
     "asserted concede conceded deem deemed underline underlined mention mentioned "
-    "find found told spoke speaking"
+    "find found told spoke speaking stating claiming insisting explaining noting stressing"
 ).split()
 # base forms that are mostly nouns or other verbs in news text ("to write and direct")
 _AMBIGUOUS = frozenset(
@@ -1088,6 +1088,40 @@ class _Annotator:
                 return _Mention(start, toks[k].end, focus, "role")
         return None
 
+    def _spokes_for(
+        self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]
+    ) -> _Mention | None:
+        """The speaker of "a spokesman for X said", "the statement issued by X said", the
+        phrase ending at j: X, who speaks through them; the description itself when X is no
+        name the article resolves ("a spokesman for one US shop")."""
+        if not toks[j].text[0].isalnum():
+            return None  # "Ana Lee, a spokeswoman for X, said": the name in apposition
+        for s in range(j - 1, max(-1, j - 9), -1):
+            if toks[s].text in (",", QMARK) or toks[s].low in SPEECH_VERBS:
+                return None
+            if toks[s].low not in _SPOKES or s == 0 or toks[s - 1].low not in ("a", "an", "the"):
+                continue
+            if s >= 2 and toks[s - 2].text == ",":
+                return None  # "..., a spokesman for X said": in apposition to a name before
+            p = s + 1
+            if toks[p].low in ("issued", "released", "published", "posted", "sent"):
+                p += 1
+            if p >= j or toks[p].low not in ("for", "of", "from", "by", "at"):
+                return None
+            start = toks[s - 1].start
+            owner = next((mentions[i] for i in range(j, p, -1) if i in mentions), None)
+            if owner is None:
+                owner = self._role(toks, j)  # "a spokesman for the company"
+            if owner is not None and owner.entity:
+                return _Mention(start, toks[j].end, owner.entity, "role")
+            if any(t.low in ("which", "who", "that") for t in toks[p : j + 1]):
+                return None  # "a report by the committee which ...": not the speaker's phrase
+            desc = " ".join(t.text for t in toks[s - 1 : j + 1])
+            desc = desc[0].lower() + desc[1:]
+            ent = self.art._known(desc) or self.art._add(desc, "description")
+            return _Mention(start, toks[j].end, ent.name, "role")
+        return None
+
     def _holds_office(self, name: str) -> bool:
         return any(w in _OFFICES for r in self.art.entities[name].roles for w in r.split())
 
@@ -1112,9 +1146,10 @@ class _Annotator:
             if t.low == "according" and k + 1 < n and toks[k + 1].low == "to":
                 m = self._subject_right(toks, k + 2, mentions, last=True)
                 if m is not None:
-                    if k > 0:
+                    lead = [x for x in toks[:k] if x.text[0].isalnum() and x.text != QMARK]
+                    if len(lead) >= MIN_CLAUSE_WORDS:  # "Gazprom made no bid, according to X"
                         a, b = toks[0].start, t.start
-                    else:
+                    else:  # "(And,) according to X, Gazprom made no bid"
                         after = next((x for x in toks if x.start >= m.end and x.text == ","), None)
                         a, b = (after.end if after else m.end), sent_end
                     a, b = _trim(text, a, b)
@@ -1282,6 +1317,8 @@ class _Annotator:
             desc = desc[4:] if desc.startswith(("the ", "The ")) else desc
             ent = self.art._known(desc) or self.art._add(desc, "group")
             return _Mention(m.start, toks[j].end, ent.name, "name")
+        if j >= 0 and (through := self._spokes_for(toks, j, mentions)) is not None:
+            return through
         if j >= 0:
             role = self._role(toks, j)
             if role is not None:
@@ -1424,7 +1461,7 @@ _OFFICES = _PERSON_ROLES | {"representative", "envoy", "spokesman", "spokeswoman
 _AGENTS = re.compile(r"^[a-z]{3,}(?:er|or|ist|ian|ent|ant|ate|at|yst)s$")  # plural agent nouns
 _NEEDS_THAT = frozenset(
     "found find agree agrees agreed expect expects expected recall recalls recalled urge urges "
-    "urged post posts posted".split()
+    "urged post posts posted claiming".split()
 )
 _AGE = re.compile(r"^(?:\d+|[a-z]+)-year-old$")  # "the 28-year-old", "the four-year-old"
 _CLAUSE_LINKS = frozenset("and but while as although though whereas yet so because".split())

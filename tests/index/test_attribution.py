@@ -577,3 +577,38 @@ def test_a_participle_after_a_comma_speaks_for_its_clause_subject_not_its_object
     )
     assert speaker_of(text, "the biggest thing to hit the islands") == {"Tana Ulu"}
     assert speaker_of(text, "high time") == {"Ray Kenner"}
+
+
+def test_a_spokesman_for_a_body_speaks_for_it_and_a_named_one_for_himself() -> None:
+    text = (
+        "Lycora made a screensaver that attacks spam sites.\n\n"
+        "A spokesman for Lycora said the campaign would run until Christmas.\n\n"
+        "The statement issued by Lycora also said that the database ensured spare capacity.\n\n"
+        "A spokeswoman for one US shop said it expected the device to sell out on its first "
+        "day.\n\n"
+        '"We do not comment on rumours," Hans Kresten, a spokesman for the Dairy Board, said.'
+    )
+    assert speaker_of(text, "the campaign would run until Christmas") == {"Lycora"}
+    assert speaker_of(text, "the database ensured spare capacity") == {"Lycora"}
+    assert speaker_of(text, "it expected the device to sell out") == {
+        "a spokeswoman for one US shop"
+    }
+    assert speaker_of(text, "We do not comment on rumours") == {"Hans Kresten"}
+
+
+def test_according_to_after_a_conjunction_reports_the_rest_of_the_sentence() -> None:
+    text = (
+        "The auction ended on Friday.\n\n"
+        "And, according to Tass news agency, Gazprom did not make a single bid."
+    )
+    assert speaker_of(text, "Gazprom did not make a single bid") == {"Tass"}
+
+
+def test_stating_after_a_comma_reports_and_claiming_needs_that() -> None:
+    text = (
+        "Biden praised the endorsement on Twitter, stating he was proud to have her on his "
+        "side.\n\n"
+        "Gelata Burko won in Boston, claiming victory in the women's race."
+    )
+    assert speaker_of(text, "he was proud to have her") == {"Biden"}
+    assert not any("victory" in words for words in said(text))
