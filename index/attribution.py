@@ -672,7 +672,7 @@ class _Annotator:
                         t.low in SPEECH_VERBS for k in range(k0, k1 + 1) for t in infos[k].toks
                     )
                 ):
-                    spk = self._continuing(a, idx[k0])
+                    spk = self._introduced(infos[k0], a) or self._continuing(a, idx[k0])
                 else:  # "X issued a statement: "..."": the subject introduces it
                     spk = self._introduced(infos[k0], a)
                     how = "name" if spk else how
@@ -793,10 +793,21 @@ class _Annotator:
         before = [t for t in info.toks if t.end <= a]
         if not before or before[-1].text != ":":
             return None
-        for i, m in sorted(info.mentions.items()):
-            if info.toks[i].end <= a and m.subject and m.how != "pronoun" and m.entity:
-                return m.entity
-        return None
+        named = [
+            m
+            for i, m in sorted(info.mentions.items())
+            if info.toks[i].end <= a and m.subject and m.how != "pronoun" and m.entity
+        ]
+
+        # "BBC Two controller Roly Keating:": the person the body's name only describes,
+        # when nothing but names and role nouns come before them
+        def opens(m: _Mention) -> bool:
+            lead = [t for t in info.toks if t.start < m.start]
+            return all(t.text[0].isupper() or _role_noun(t) for t in lead)
+
+        people = [m for m in named if self._full_person(m) and opens(m)]
+        speaker = people[0] if people else (named[0] if named else None)
+        return speaker.entity if speaker is not None else None
 
     def _person(self, name: str) -> bool:
         return self.art.entities[name].kind == "person"

@@ -612,3 +612,15 @@ def test_stating_after_a_comma_reports_and_claiming_needs_that() -> None:
     )
     assert speaker_of(text, "he was proud to have her") == {"Biden"}
     assert not any("victory" in words for words in said(text))
+
+
+def test_a_name_and_a_colon_before_a_quotation_introduce_its_speaker() -> None:
+    text = (
+        "The chart show moves to Sunday evenings.\n\n"
+        'VBC Two controller Roly Keaton: "It is an exciting new era for the show."\n\n'
+        "In a statement released after the strike, the Ministry of Defence justified it, "
+        'which was approved by President Alma Torres, as "defensive": "The forces acted to '
+        'protect our personnel abroad."'
+    )
+    assert speaker_of(text, "It is an exciting new era") == {"Roly Keaton"}
+    assert speaker_of(text, "The forces acted to protect") == {"the Ministry of Defence"}
