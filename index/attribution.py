@@ -1064,7 +1064,17 @@ class _Annotator:
             desc = desc[0].lower() + desc[1:]
             ent = art._known(desc) or art._add(desc, "description")
             return _Mention(start, toks[k].end, ent.name, "role")
-        if toks[j].low == "the" and head in _GROUPS:
+        # "the officials", and "the (western) creditors", "the defendants": any agent noun
+        agents = (
+            k - j <= 2
+            and self._group_noun(toks[k])
+            and not any(t.low in _VERBS for t in toks[j + 1 : k])
+            # not the object before a participle ("to ban the players saying"), nor a
+            # clause inside what someone else said ("X said the directors believed")
+            and not (k + 1 < len(toks) and t_is_participle(toks[k + 1]))
+            and not any(t.low in SPEECH_VERBS for t in toks[:j])
+        )
+        if toks[j].low == "the" and (head in _GROUPS or agents):
             desc = " ".join(t.text for t in toks[j : k + 1])
             ent = art._known(desc) or art._add(desc, "group")
             return _Mention(start, toks[k].end, ent.name, "role")
@@ -1306,6 +1316,22 @@ class _Annotator:
             j -= 1
         if j >= 0 and j in mentions and (mentions[j].subject or mentions[j].how == "pronoun"):
             return self._head_of(toks, j, mentions)
+        if j >= 1 and toks[j].low in ("who", "which"):
+            # "Mark Hay, a marine ecologist at GT, who said": the name the relative clause is
+            # about, before any apposition; only a name right before it or its apposition
+            # ("an attitude which says" is no one's statement)
+            near = j - 2 if toks[j - 1].text == "," else j - 1
+            if near > 0 and toks[near].text == ")":  # "the Muslim Association (MAB), which"
+                near = next((i for i in range(near, -1, -1) if toks[i].text == "("), 0) - 1
+            m = mentions.get(near)
+            opening = next((i for i in range(near, -1, -1) if toks[i].text == ","), None)
+            head = mentions.get(opening - 1) if opening and toks[j - 1].text == "," else None
+            person_first = toks[j].low == "who" and head is not None and self._is_person(head)
+            if head is not None and (m is None or (person_first and not self._is_person(m))):
+                m = head  # "Mark Hay, a marine ecologist at GT, who said": Mark Hay
+            if m is not None and m.how != "pronoun" and m.entity:
+                return m
+            return None
         if j >= 0 and j in mentions:
             head = self._head_of(toks, j, mentions)
             at = _first_tok_at(toks, head.start)
@@ -1384,8 +1410,13 @@ class _Annotator:
                 return role
         if inverted:
             m = mentions.get(k + 1) or self._subject_right(toks, k + 1, mentions, last=True)
-            if m is not None and m is mentions.get(k + 1):
-                titled = self._titled_person(toks, k + 1, mentions)
+            # the name right after the verb, of one word or more ("said Daiwa Bank analyst X")
+            right = next(
+                (i for i in sorted(mentions) if _first_tok_at(toks, mentions[i].start) == k + 1),
+                None,
+            )
+            if right is not None:
+                titled = self._titled_person(toks, right, mentions)
                 if titled is not None:
                     return titled
             at = _first_tok_at(toks, m.start) if m is not None else -1

@@ -624,3 +624,37 @@ def test_a_name_and_a_colon_before_a_quotation_introduce_its_speaker() -> None:
     )
     assert speaker_of(text, "It is an exciting new era") == {"Roly Keaton"}
     assert speaker_of(text, "The forces acted to protect") == {"the Ministry of Defence"}
+
+
+def test_said_before_a_body_s_role_and_a_name_is_that_person() -> None:
+    text = (
+        "Shares in the miner rose.\n\n"
+        '"If a bid is going to emerge it is likely in the next two weeks," said Daiwo Bank '
+        "analyst Mark Pervis."
+    )
+    assert speaker_of(text, "If a bid is going to emerge") == {"Mark Pervis"}
+
+
+def test_the_people_named_by_an_agent_noun_speak_as_a_group() -> None:
+    text = (
+        "The court heard the case on Monday.\n\n"
+        "The defendants claimed that Spanner first complained of theft.\n\n"
+        "The federation explained the decision to ban the players saying it had no choice."
+    )
+    assert speaker_of(text, "Spanner first complained of theft") == {"The defendants"}
+    assert not any(speaker == "the players" for s in said(text).values() for speaker in s)
+
+
+def test_a_relative_clause_speaks_for_the_name_it_follows() -> None:
+    text = (
+        "The research was led by Mark Hale, a marine ecologist at GTU, who said that local "
+        "management can help reefs recover.\n\n"
+        "The event is held by the Muslim Council of Wessex (MCW), which believes Muslim voters "
+        "could decide 50 seats.\n\n"
+        "An attitude is emerging which says that joining is better than staying out."
+    )
+    assert speaker_of(text, "local management can help reefs recover") == {"Mark Hale"}
+    assert speaker_of(text, "Muslim voters could decide 50 seats") == {
+        "the Muslim Council of Wessex"
+    }
+    assert not any("joining is better" in words for words in said(text))
