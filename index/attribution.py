@@ -1109,6 +1109,39 @@ class _Annotator:
                 return _Mention(start, toks[k].end, focus, "role")
         return None
 
+    def _according_to_source(
+        self, toks: list[_Tok], k: int, mentions: dict[int, _Mention]
+    ) -> _Mention | None:
+        """The source named in lower case after "according to" ("firefighters", "federal
+        regulators", "the book"), up to the comma or the sentence's end, as the article words
+        it."""
+        end = k
+        while end < len(toks) and end - k < 5 and toks[end].text[0].isalpha():
+            if toks[end].text.endswith("."):
+                break
+            end += 1
+        last = end if end < len(toks) and toks[end].text.endswith(".") else end - 1
+        if last < k or last >= len(toks) or not toks[last].text[0].islower():
+            return None
+        if (
+            toks[last].low in _FUNCTION
+            or toks[k].low in _PRONOUNS
+            or any(x.low in _VERBS for x in toks[k:last])
+        ):
+            return None
+        if last + 1 < len(toks) and toks[last].text[-1] != "." and toks[last + 1].text == ",":
+            # "according to his wife, Amanda Huber,": the name in apposition
+            named = next((mentions[i] for i in range(last + 2, last + 6) if i in mentions), None)
+            if named is not None and self._is_person(named):
+                return named
+        role = self._role(toks, last)  # "according to the minister": the person in focus
+        if role is not None and role.entity:
+            return role
+        desc = " ".join(x.text for x in toks[k : last + 1]).rstrip(".")
+        kind = "group" if _plural_noun(_Tok(0, 0, desc.split()[-1])) else "description"
+        ent = self.art._known(desc) or self.art._add(desc, kind)
+        return _Mention(toks[k].start, toks[last].end, ent.name, "role")
+
     def _spokes_for(
         self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]
     ) -> _Mention | None:
@@ -1157,6 +1190,7 @@ class _Annotator:
     def _frames(self, toks: list[_Tok], mentions: dict[int, _Mention]) -> list[_Frame]:
         """Each verb of saying with its speaker and the clause it reports."""
         out: list[_Frame] = []
+        medium: list[_Mention] = []  # "according to the summary": only if no one else speaks
         self._frames_so_far = out
         text = self.text
         n = len(toks)
@@ -1166,6 +1200,8 @@ class _Annotator:
         for k, t in enumerate(toks):
             if t.low == "according" and k + 1 < n and toks[k + 1].low == "to":
                 m = self._subject_right(toks, k + 2, mentions, last=True)
+                if m is None and (m := self._according_to_source(toks, k + 2, mentions)):
+                    medium.append(m)
                 if m is not None:
                     lead = [x for x in toks[:k] if x.text[0].isalnum() and x.text != QMARK]
                     if len(lead) >= MIN_CLAUSE_WORDS:  # "Gazprom made no bid, according to X"
@@ -1238,6 +1274,9 @@ class _Annotator:
                 a, clause_end = toks[0].start, toks[comma].start
             a, b = _trim(text, a, clause_end)
             out.append(_Frame(t.start, left, a, b))
+        if len(out) > len(medium) or any(t.text == QMARK for t in toks):
+            # "Colin Sutherland decided, according to the summary, "...": Sutherland
+            out = [f for f in out if not any(f.speaker is m for m in medium)]
         return _unnest(out, toks, text)
 
     def _role_heads(self) -> set[str]:

@@ -188,9 +188,16 @@ class QuoteIndex:
 
     def speakers(self) -> list[str]:
         """Named speakers with at least one statement, most quoted first (descriptions such
-        as "a protester" or "officials" are left out)."""
-        named = [s for s in self._by_speaker if s[:1].isupper() or s.startswith("the ")]
-        return sorted(named, key=lambda s: (-len(self._by_speaker[s]), s))
+        as "a protester", "officials", "The defendants" or "the book" are left out)."""
+
+        def listed(s: str) -> bool:
+            sp = self._speakers.get(s)
+            if sp is not None and sp.kind in ("description", "group"):
+                return s[:1].isupper() and not s.startswith("The ")  # "Liverpool fans"
+            return s[:1].isupper() or s.startswith("the ")
+
+        names = [s for s in self._by_speaker if listed(s)]
+        return sorted(names, key=lambda s: (-len(self._by_speaker[s]), s))
 
     def aliases(self, speaker: str) -> tuple[str, ...]:
         sp = self._speakers.get(speaker)

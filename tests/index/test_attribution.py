@@ -658,3 +658,16 @@ def test_a_relative_clause_speaks_for_the_name_it_follows() -> None:
         "the Muslim Council of Wessex"
     }
     assert not any("joining is better" in words for words in said(text))
+
+
+def test_according_to_a_source_in_lower_case_names_it_unless_someone_speaks() -> None:
+    text = (
+        "A second fire on Saturday killed another person, according to firefighters.\n\n"
+        "Huber died of a lung disorder, according to his wife, Amanda Huber.\n\n"
+        'Colm Sutter, the Lord President, decided, according to the summary, "that the '
+        'advice was unlawful and of no effect".'
+    )
+    assert speaker_of(text, "A second fire on Saturday killed another person") == {"firefighters"}
+    assert speaker_of(text, "Huber died of a lung disorder") == {"Amanda Huber"}
+    # the summary only relays the quotation: it is not who said it
+    assert not any("the summary" in (spk or "") for spk in set().union(*said(text).values()))

@@ -118,6 +118,19 @@ def test_a_body_goes_by_its_whole_name() -> None:
     assert q.find_speakers("Authority") == []  # no Mr Authority
 
 
+def test_descriptions_and_unnamed_groups_are_not_listed_as_speakers() -> None:
+    text = (
+        "The ferry sank on Friday, according to the book.\n\n"
+        "The defendants claimed that the captain had been warned.\n\n"
+        "Tarn fans claimed the trouble was started by the visitors.\n\n"
+        '"It went down in minutes," said a witness.'
+    )
+    q = QuoteIndex({"a": annotation_json(text)})
+    assert {st.speaker for st in q.statements("a")} >= {"the book", "The defendants"}
+    assert "Tarn fans" in q.speakers()
+    assert not {"the book", "The defendants", "a witness"} & set(q.speakers())
+
+
 def test_an_empty_quote_index_answers_nothing() -> None:
     q = QuoteIndex({})
     assert q.statements("x") == [] and q.speakers() == [] and q.find_speakers("Rutte") == []
