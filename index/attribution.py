@@ -90,7 +90,8 @@ _MONTHS_DAYS = frozenset(
 _CONTRACTED = frozenset("m re ve ll d t".split())  # "I'm", "We're", "Don't": no name
 _AUX = frozenset(
     "has have had also later then further too once again previously earlier recently "
-    "reportedly publicly repeatedly has had would will".split()
+    "reportedly publicly repeatedly has had would will meanwhile subsequently separately "
+    "privately initially originally apparently similarly already".split()
 )
 _WORD = re.compile(r"[^\W_](?:[\w’'.\-]*[^\W_])?\.?|[^\w\s]", re.UNICODE)
 QMARK = "<Q>"  # stands for a quotation in the narration's tokens
@@ -1327,7 +1328,9 @@ class _Annotator:
         i = _first_tok_at(toks, m.start) - 1
         steps = 0
         determined = False  # "of the army's Western Command": Y is a body, X speaks
+        passed_prep = False
         while i >= 0 and steps < 6 and toks[i].text not in (",", QMARK, ";", ":"):
+            passed_prep = passed_prep or toks[i].low in ("of", "at", "from", "for")
             determined = determined or toks[i].low == "the" or toks[i].text.endswith(("'s", "’s"))
             if (
                 toks[i].low in ("of", "at", "from", "for", "in")
@@ -1343,6 +1346,15 @@ class _Annotator:
                 break  # "... and Ancelotti said": another clause
             i -= 1
             steps += 1
+        if (
+            passed_prep
+            and i > 0
+            and toks[i].text == ","
+            and (head := mentions.get(i - 1)) is not None
+            and self._full_person(head)
+            and m.subject is False
+        ):
+            return head  # "Howard Archer, economist at Global Insight said": Archer
         return m
 
     def _speaker_of(
@@ -1486,14 +1498,15 @@ class _Annotator:
 
     def _of_owner(self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]) -> _Mention | None:
         """The person a lower-case phrase ending at j belongs to: "X of the island's power
-        authority", "X from the local council" (at most eight words back, no comma)."""
+        authority", "X from the local council", "X of the Hajo assembly" (at most ten words
+        back, no comma)."""
         i = j
-        while i > 0 and j - i < 8:
+        while i > 0 and j - i < 10:
             t = toks[i]
             if not t.text[0].isalpha() or t.low in SPEECH_VERBS or t.low in _LINKS:
                 return None
-            if not t.text[0].islower() and not t.text.endswith(("'s", "’s")):
-                return None
+            if not t.text[0].islower() and not t.text.endswith(("'s", "’s")) and i == j:
+                return None  # the phrase ends in a lower-case noun ("the Hajo assembly")
             if t.low in ("of", "at", "from", "for", "with") and i < j:
                 m = mentions.get(i - 1)
                 if m is not None and m.subject and self._full_person(m):

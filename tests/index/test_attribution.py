@@ -671,3 +671,17 @@ def test_according_to_a_source_in_lower_case_names_it_unless_someone_speaks() ->
     assert speaker_of(text, "Huber died of a lung disorder") == {"Amanda Huber"}
     # the summary only relays the quotation: it is not who said it
     assert not any("the summary" in (spk or "") for spk in set().union(*said(text).values()))
+
+
+def test_adverbs_a_capitalised_owner_and_an_unclosed_apposition_keep_the_speaker() -> None:
+    text = (
+        "The budget was published on Monday.\n\n"
+        "Rates were held. Howard Archard, economist at Global Outlook said the bank may well "
+        "consider raising rates.\n\n"
+        'Suman Harlow of the Hajo assembly said "The disease can be cured with rest."\n\n'
+        "Ana Lemos, the finance minister, spoke first. Lemos meanwhile insisted her "
+        "spending plans were affordable."
+    )
+    assert speaker_of(text, "the bank may well consider raising rates") == {"Howard Archard"}
+    assert speaker_of(text, "The disease can be cured with rest") == {"Suman Harlow"}
+    assert speaker_of(text, "her spending plans were affordable") == {"Ana Lemos"}
