@@ -1350,11 +1350,11 @@ class _Annotator:
             passed_prep
             and i > 0
             and toks[i].text == ","
-            and (head := mentions.get(i - 1)) is not None
-            and self._full_person(head)
+            and (before := mentions.get(i - 1)) is not None
+            and self._full_person(before)
             and m.subject is False
         ):
-            return head  # "Howard Archer, economist at Global Insight said": Archer
+            return before  # "Howard Archer, economist at Global Insight said": Archer
         return m
 
     def _speaker_of(
