@@ -604,13 +604,8 @@ def test_according_to_after_a_conjunction_reports_the_rest_of_the_sentence() -> 
     assert speaker_of(text, "Gazprom did not make a single bid") == {"Tass"}
 
 
-def test_stating_after_a_comma_reports_and_claiming_needs_that() -> None:
-    text = (
-        "Biden praised the endorsement on Twitter, stating he was proud to have her on his "
-        "side.\n\n"
-        "Gelata Burko won in Boston, claiming victory in the women's race."
-    )
-    assert speaker_of(text, "he was proud to have her") == {"Biden"}
+def test_a_participle_that_takes_an_object_reports_nothing() -> None:
+    text = "Gelata Burko won in Boston, claiming victory in the women's race."
     assert not any("victory" in words for words in said(text))
 
 
