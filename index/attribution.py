@@ -440,7 +440,8 @@ class _Article:
                 return found.name
         if titled:
             preceded_by_the = False
-        if len(words) == 1 and words[0] in self.acronyms:
+        defined = len(words) == 1 and words[0] in self.acronyms
+        if defined:
             words = self.acronyms[words[0]].split()
             preceded_by_the = words[0] == "the"
             words = words[1:] if preceded_by_the else words
@@ -450,6 +451,7 @@ class _Article:
         surface = " ".join(words)
         body = (
             preceded_by_the
+            or defined  # "The NHTSA said": the National Highway Traffic Safety Administration
             or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1)
             or (not gender and self._body_like(words))
         )

@@ -680,3 +680,14 @@ def test_adverbs_a_capitalised_owner_and_an_unclosed_apposition_keep_the_speaker
     assert speaker_of(text, "the bank may well consider raising rates") == {"Howard Archard"}
     assert speaker_of(text, "The disease can be cured with rest") == {"Suman Harlow"}
     assert speaker_of(text, "her spending plans were affordable") == {"Ana Lemos"}
+
+
+def test_an_acronym_the_article_defines_is_the_whole_body() -> None:
+    text = (
+        "The national highway traffic figures were published on Friday.\n\n"
+        "The National Highway Traffic Safety Administration (NHTSA) opened an inquiry.\n\n"
+        "The NHTSA said a part in the braking system could crack during normal driving."
+    )
+    assert speaker_of(text, "a part in the braking system could crack") == {
+        "the National Highway Traffic Safety Administration"
+    }
