@@ -1583,7 +1583,8 @@ _BODY_NOUNS = frozenset(
 _DESIGNATORS = _BODY_NOUNS | frozenset(
     "corp co inc ltd plc llc lp ag sa nv gmbh holdings committee institute university college "
     "office service services police patrol team foundation trust society airways airlines "
-    "news times post press journal".split()
+    "news times post press journal open cup games championship championships trophy prix "
+    "awards festival olympics tournament marathon".split()
 )
 
 

@@ -691,3 +691,13 @@ def test_an_acronym_the_article_defines_is_the_whole_body() -> None:
     assert speaker_of(text, "a part in the braking system could crack") == {
         "the National Highway Traffic Safety Administration"
     }
+
+
+def test_an_event_is_no_person_in_focus() -> None:
+    text = (
+        "Jana Henn-Hardy lost an exhibition match in Ghent on Sunday.\n\n"
+        "And the Belgian faces a tough Sunshine Open title defence next month. "
+        '"I will be heading there with a lot of question marks," she said.\n\n'
+        '"Physically, it is obvious that I hit rock bottom," said the 22-year-old.'
+    )
+    assert speaker_of(text, "I hit rock bottom") == {"Jana Henn-Hardy"}
