@@ -524,6 +524,11 @@ class _Article:
         self.entities[name] = ent
         return ent
 
+    def described(self, desc: str, kind: str) -> str:
+        """The entity an unnamed speaker's description stands for ("a protester", "Liverpool
+        fans"), registered as `kind` the first time."""
+        return (self._known(desc) or self._add(desc, kind)).name
+
 
 @dataclass
 class _Frame:
@@ -1035,8 +1040,7 @@ class _Annotator:
                 first = toks[j + 1]
                 desc = " ".join(t.text for t in toks[j + 1 : k + 1]).rstrip(".")
                 desc = desc[0].lower() + desc[1:] if self._group_noun(first) else desc
-                ent = self.art._known(desc) or self.art._add(desc, "group")
-                return _Mention(first.start, toks[k].end, ent.name, "role")
+                return _Mention(first.start, toks[k].end, self.art.described(desc, "group"), "role")
             return None
         words = [t.low for t in toks[j + 1 : k + 1]]
         if not words or words[-1] in SPEECH_VERBS:
@@ -1065,8 +1069,7 @@ class _Annotator:
         if toks[j].low in ("a", "an"):  # "said a protester": the article's description
             desc = " ".join(t.text for t in toks[j : k + 1])
             desc = desc[0].lower() + desc[1:]
-            ent = art._known(desc) or art._add(desc, "description")
-            return _Mention(start, toks[k].end, ent.name, "role")
+            return _Mention(start, toks[k].end, art.described(desc, "description"), "role")
         # "the officials", and "the (western) creditors", "the defendants": any agent noun
         agents = (
             k - j <= 2
@@ -1079,8 +1082,7 @@ class _Annotator:
         )
         if toks[j].low == "the" and (head in _GROUPS or agents):
             desc = " ".join(t.text for t in toks[j : k + 1])
-            ent = art._known(desc) or art._add(desc, "group")
-            return _Mention(start, toks[k].end, ent.name, "role")
+            return _Mention(start, toks[k].end, art.described(desc, "group"), "role")
         titled = head in self.art.titles | self._role_heads() or _POSTNOMINAL.match(toks[k].text)
         if toks[j].low == "the" and titled:
             subjects = [n for p, n in art.subjects if p < start]
@@ -1142,8 +1144,7 @@ class _Annotator:
             return role
         desc = " ".join(x.text for x in toks[k : last + 1]).rstrip(".")
         kind = "group" if _plural_noun(_Tok(0, 0, desc.split()[-1])) else "description"
-        ent = self.art._known(desc) or self.art._add(desc, kind)
-        return _Mention(toks[k].start, toks[last].end, ent.name, "role")
+        return _Mention(toks[k].start, toks[last].end, self.art.described(desc, kind), "role")
 
     def _spokes_for(
         self, toks: list[_Tok], j: int, mentions: dict[int, _Mention]
@@ -1175,8 +1176,7 @@ class _Annotator:
                 return None  # "a report by the committee which ...": not the speaker's phrase
             desc = " ".join(t.text for t in toks[s - 1 : j + 1])
             desc = desc[0].lower() + desc[1:]
-            ent = self.art._known(desc) or self.art._add(desc, "description")
-            return _Mention(start, toks[j].end, ent.name, "role")
+            return _Mention(start, toks[j].end, self.art.described(desc, "description"), "role")
         return None
 
     def _holds_office(self, name: str) -> bool:
@@ -1405,8 +1405,7 @@ class _Annotator:
             # "Liverpool fans claimed", "Tory MPs said": the named body's people, as a group
             desc = self.text[m.start : toks[j].end]
             desc = desc[4:] if desc.startswith(("the ", "The ")) else desc
-            ent = self.art._known(desc) or self.art._add(desc, "group")
-            return _Mention(m.start, toks[j].end, ent.name, "name")
+            return _Mention(m.start, toks[j].end, self.art.described(desc, "group"), "name")
         if j >= 0 and (through := self._spokes_for(toks, j, mentions)) is not None:
             return through
         if j >= 0:
@@ -1439,7 +1438,7 @@ class _Annotator:
         if t_is_participle(toks[k]) and j >= 0 and toks[j].text == ",":
             # "He praised the tour, calling it ...": the subject of the clause the participle
             # hangs from (not a name inside its quotation marks), never the participle's object
-            if self._frames_so_far and self._frames_so_far[-1].verb >= toks[0].start:
+            if self._frames_so_far:  # this sentence's frames so far
                 return self._frames_so_far[-1].speaker  # "..., analysts said, adding that"
             quoted = False
             for i in range(j):
